@@ -1,0 +1,20 @@
+namespace AnomalyEngine.Core.Sessions;
+
+/// <summary>
+/// Bounds that keep a session's state small whatever its length. The live Lua reducer and
+/// <see cref="SessionReducer"/> apply the same caps, so offline replay sees what the server sees.
+/// </summary>
+public sealed record SessionLimits
+{
+    /// <summary>Recent path entries kept (oldest dropped first).</summary>
+    public int PathCap { get; init; } = 16;
+    /// <summary>Distinct event names tracked; further names are pooled under <see cref="SessionState.OverflowKey"/>.</summary>
+    public int NameCap { get; init; } = 128;
+    /// <summary>Distinct transitions tracked; further ones are pooled under <see cref="SessionState.OverflowKey"/>.</summary>
+    public int TransitionCap { get; init; } = 256;
+    /// <summary>Most recent event ids remembered for idempotent retries.</summary>
+    public int EventIdCap { get; init; } = 1024;
+
+    /// <summary>The defaults.</summary>
+    public static SessionLimits Default { get; } = new();
+}
