@@ -1,0 +1,108 @@
+using AnomalyEngine.Core.Events;
+using AnomalyEngine.Core.Verdicts;
+using AnomalyEngine.State.Sessions;
+
+namespace AnomalyEngine.Server.Engine;
+
+/// <summary>
+/// The live path for one validated batch: group by session, apply each session's events atomically in
+/// Redis, score each new state, return one verdict per session. gRPC-free so the services stay thin.
+/// </summary>
+public sealed class SessionScoringEngine(RedisSessionStore store, ISessionScorerSource scorers)
+{
+    /// <summary>One session touched by a batch: its verdict and the event that produced it.</summary>
+    public readonly record struct SessionOutcome(Verdict Verdict, SessionEvent Trigger, SessionSnapshot Snapshot);
+
+    /// <summary>
+    /// Applies a batch (already validated) and scores every session it touched, in order of first
+    /// appearance. Events of one session are applied in ts order (stable for equal ts).
+    /// </summary>
+    public async Task<SessionOutcome[]> TrackAsync(string tenant, IReadOnlyList<SessionEvent> events)
+    {
+        var groups = GroupBySession(events);
+        var scorer = scorers.Current;
+        var tasks = new Task<SessionOutcome>[groups.Count];
+        for (var i = 0; i < groups.Count; i++)
+        {
+            tasks[i] = ApplyAndScoreAsync(tenant, groups[i], scorer);
+        }
+        return await Task.WhenAll(tasks);
+    }
+
+    /// <summary>The live state and verdict of a session; null when unknown.</summary>
+    public async Task<(SessionSnapshot Snapshot, Verdict Verdict, IReadOnlyList<KeyValuePair<string, double>> Features)?> GetAsync(string tenant, string sessionId)
+    {
+        var snapshot = await store.GetAsync(tenant, sessionId);
+        if (snapshot is null)
+        {
+            return null;
+        }
+        var scorer = scorers.Current;
+        return (snapshot, scorer.Score(snapshot.State, final: false), scorer.DescribeFeatures(snapshot.State));
+    }
+
+    /// <summary>Ends a session: deletes its state and returns its final verdict; null when unknown.</summary>
+    public async Task<Verdict?> EndAsync(string tenant, string sessionId)
+    {
+        var snapshot = await store.EndAsync(tenant, sessionId);
+        return snapshot is null ? null : scorers.Current.Score(snapshot.State, final: true);
+    }
+
+    private async Task<SessionOutcome> ApplyAndScoreAsync(string tenant, List<SessionEvent> sessionEvents, ISessionScorer scorer)
+    {
+        var result = await store.ApplyAsync(tenant, sessionEvents[0].SessionId, sessionEvents);
+        var verdict = scorer.Score(result.Snapshot.State, final: false);
+        return new SessionOutcome(verdict, sessionEvents[^1], result.Snapshot);
+    }
+
+    private static List<List<SessionEvent>> GroupBySession(IReadOnlyList<SessionEvent> events)
+    {
+        var groups = new List<List<SessionEvent>>();
+        if (events.Count == 1)
+        {
+            groups.Add([events[0]]);
+            return groups;
+        }
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (!index.TryGetValue(e.SessionId, out var g))
+            {
+                g = groups.Count;
+                index[e.SessionId] = g;
+                groups.Add([]);
+            }
+            groups[g].Add(e);
+        }
+        foreach (var g in groups)
+        {
+            if (g.Count > 1 && !IsSortedByTs(g))
+            {
+                // List.Sort is not stable; order by (ts, arrival) to keep equal timestamps in arrival order.
+                var order = new List<(SessionEvent E, int I)>(g.Count);
+                for (var i = 0; i < g.Count; i++)
+                {
+                    order.Add((g[i], i));
+                }
+                order.Sort(static (x, y) => x.E.Ts != y.E.Ts ? x.E.Ts.CompareTo(y.E.Ts) : x.I.CompareTo(y.I));
+                for (var i = 0; i < g.Count; i++)
+                {
+                    g[i] = order[i].E;
+                }
+            }
+        }
+        return groups;
+    }
+
+    private static bool IsSortedByTs(List<SessionEvent> g)
+    {
+        for (var i = 1; i < g.Count; i++)
+        {
+            if (g[i].Ts < g[i - 1].Ts)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,70 @@
+using AnomalyEngine.Core.Verdicts;
+using AnomalyEngine.Server.Engine;
+using AnomalyEngine.Server.Services;
+using AnomalyEngine.State.Labels;
+using AnomalyEngine.State.Sessions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AnomalyEngine.Server.Hosting;
+
+/// <summary>The composition root: everything the server registers and maps.</summary>
+public static class AnomalyEngineExtensions
+{
+    /// <summary>Registers options, the store, the scoring engine and the gRPC services.</summary>
+    public static WebApplicationBuilder AddAnomalyEngine(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RedisOptions>().Bind(builder.Configuration.GetSection(RedisOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<SessionStoreOptions>().Bind(builder.Configuration.GetSection(SessionStoreOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<StoreConnection>();
+        services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
+        services.AddSingleton<RedisSessionStore>();
+        services.AddSingleton<LabelStore>();
+        services.AddSingleton<ISessionScorerSource, BaselineScorer>();
+        services.AddSingleton<SessionScoringEngine>();
+
+        services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            o.EnableDetailedErrors = false;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks()
+            .AddCheck<StoreHealthCheck>("store");
+        return builder;
+    }
+
+    /// <summary>Maps the gRPC services, health and reflection.</summary>
+    public static WebApplication MapAnomalyEngine(this WebApplication app)
+    {
+        // Connect (or start embedded Garnet) at start-up, not on the first call.
+        app.Services.GetRequiredService<StoreConnection>();
+        app.MapGrpcService<ScoringGrpcService>();
+        app.MapGrpcService<AlertGrpcService>();
+        app.MapGrpcService<ModelGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}
+
+/// <summary>Healthy when the store answers PING.</summary>
+internal sealed class StoreHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await redis.GetDatabase().PingAsync();
+            return HealthCheckResult.Healthy();
+        }
+        catch (RedisException ex)
+        {
+            return HealthCheckResult.Unhealthy("store unreachable", ex);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+using AnomalyEngine.Core.Sessions;
+
+namespace AnomalyEngine.State.Sessions;
+
+/// <summary>A session's state as read from the store, with the time it will expire.</summary>
+/// <param name="State">The state.</param>
+/// <param name="ExpiresAt">Unix ms of expiry if no event arrives.</param>
+public sealed record SessionSnapshot(SessionState State, long ExpiresAt);
+
+/// <summary>The outcome of applying one session's events.</summary>
+/// <param name="Snapshot">State after the batch.</param>
+/// <param name="Applied">Events counted.</param>
+/// <param name="Duplicates">Events skipped because their event_id was already counted.</param>
+public sealed record SessionApplyResult(SessionSnapshot Snapshot, int Applied, int Duplicates);

@@ -1,0 +1,14 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AnomalyEngine.State.Sessions;
+
+/// <summary>Live session settings (section <c>Sessions</c>).</summary>
+public sealed class SessionStoreOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "Sessions";
+
+    /// <summary>A session's state expires this long after its latest event.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "30.00:00:00")]
+    public TimeSpan InactivityTimeout { get; set; } = TimeSpan.FromMinutes(30);
+}
