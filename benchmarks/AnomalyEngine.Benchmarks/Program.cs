@@ -1,0 +1,9 @@
+using BenchmarkDotNet.Running;
+
+namespace AnomalyEngine.Benchmarks;
+
+/// <summary>dotnet run -c Release --project benchmarks/AnomalyEngine.Benchmarks -- --filter '*'</summary>
+public static class BenchmarkProgram
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+}

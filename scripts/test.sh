@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: build, unit tests, then the integration tests twice —
+# against embedded Garnet and against a real redis-server that this script installs (when absent),
+# starts on a free loopback port and stops. Ends with one line: tests: N passed, N failed, N skipped
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RESULTS="$ROOT/.test-results"
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "== installing redis-server"
+  as_root apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
+fi
+
+free_port() {
+  local p
+  for p in $(seq "$1" $(($1 + 200))); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+REDIS_PORT=$(free_port 6480)
+REDIS_DIR=$(mktemp -d)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+  --dir "$REDIS_DIR" --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
+stop_redis() {
+  redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$REDIS_DIR"
+}
+trap stop_redis EXIT
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+echo "== redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:$REDIS_PORT"
+
+status=0
+echo "== build"
+dotnet build AnomalyEngine.sln -c Release -nologo -v q || { echo "tests: 0 passed, 1 failed, 0 skipped"; exit 1; }
+
+run() { # name, project, extra env...
+  local name=$1 project=$2; shift 2
+  echo "== $name"
+  env "$@" dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" --results-directory "$RESULTS" \
+    2>&1 | grep -E "^\s+(Failed|Skipped) |Error Message|Assert\.|Passed!|Failed!| error " || true
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+}
+
+run unit tests/AnomalyEngine.UnitTests
+run integration-garnet tests/AnomalyEngine.IntegrationTests AE_TEST_REDIS=
+run integration-redis tests/AnomalyEngine.IntegrationTests AE_TEST_REDIS="127.0.0.1:$REDIS_PORT"
+
+passed=0 failed=0 skipped=0 runs=0
+for trx in "$RESULTS"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed)))
+  skipped=$((skipped + $(get notExecuted)))
+  runs=$((runs + 1))
+done
+[ "$runs" -eq 3 ] || { status=1; failed=$((failed + 3 - runs)); }
+[ "$failed" -eq 0 ] || status=1
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -1,0 +1,135 @@
+using AnomalyEngine.Contracts.V1;
+using AnomalyEngine.IntegrationTests.Infrastructure;
+using Grpc.Core;
+using static AnomalyEngine.IntegrationTests.Infrastructure.Events;
+
+namespace AnomalyEngine.IntegrationTests.Scoring;
+
+/// <summary>Track, TrackStream, GetSession and EndSession through a real server and store.</summary>
+public sealed class ScoringServiceTests : IAsyncLifetime
+{
+    private EngineServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await EngineServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Track_returns_one_verdict_per_session_in_order_of_first_appearance()
+    {
+        var a = TestStore.SessionId(nameof(Track_returns_one_verdict_per_session_in_order_of_first_appearance));
+        var b = a + "-b";
+        var response = await _server.Scoring.TrackAsync(Batch(
+            View(a, "/home", T0), View(b, "/home", T0), Action(a, "login", T0 + 1000, success: true), View(a, "/account", T0 + 2000)));
+
+        Assert.Equal([a, b], response.Verdicts.Select(v => v.SessionId));
+        Assert.Equal(3, response.Verdicts[0].EventsSeen);
+        Assert.Equal(1, response.Verdicts[1].EventsSeen);
+        Assert.All(response.Verdicts, v => Assert.InRange(v.Score, 0, 1));
+        Assert.All(response.Verdicts, v => Assert.NotEqual(Severity.Unspecified, v.Severity));
+        Assert.All(response.Verdicts, v => Assert.False(string.IsNullOrEmpty(v.ModelVersion)));
+    }
+
+    [Fact]
+    public async Task GetSession_shows_counts_path_and_failures_per_action()
+    {
+        var s = TestStore.SessionId(nameof(GetSession_shows_counts_path_and_failures_per_action));
+        await _server.Scoring.TrackAsync(Batch(View(s, "/login", T0), Action(s, "login", T0 + 500, false), Action(s, "login", T0 + 900, false)));
+        await _server.Scoring.TrackAsync(Batch(Action(s, "login", T0 + 1500, true), View(s, "/account", T0 + 4000)));
+
+        var info = await _server.Scoring.GetSessionAsync(new GetSessionRequest { SessionId = s });
+
+        Assert.Equal(5, info.Events);
+        Assert.Equal(2, info.Views);
+        Assert.Equal(3, info.Actions);
+        Assert.Equal(2, info.Failures);
+        Assert.Equal(T0, info.FirstTs);
+        Assert.Equal(T0 + 4000, info.LastTs);
+        Assert.Equal(["/login", "login", "login", "login", "/account"], info.RecentPath.Select(p => p.Name));
+        var login = Assert.Single(info.ActionsByName);
+        Assert.Equal(("login", 3L, 2L), (login.Name, login.Attempts, login.Failures));
+        Assert.NotEmpty(info.Features);
+        Assert.Equal(5, info.Verdict.EventsSeen);
+        Assert.True(info.ExpiresAt > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task EndSession_returns_the_final_verdict_and_forgets_the_session()
+    {
+        var s = TestStore.SessionId(nameof(EndSession_returns_the_final_verdict_and_forgets_the_session));
+        await _server.Scoring.TrackAsync(Batch(View(s, "/home", T0), View(s, "/cart", T0 + 2000)));
+
+        var ended = await _server.Scoring.EndSessionAsync(new EndSessionRequest { SessionId = s });
+
+        Assert.True(ended.Verdict.Final);
+        Assert.Equal(2, ended.Verdict.EventsSeen);
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Scoring.GetSessionAsync(new GetSessionRequest { SessionId = s }));
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        var again = await Assert.ThrowsAsync<RpcException>(async () => await _server.Scoring.EndSessionAsync(new EndSessionRequest { SessionId = s }));
+        Assert.Equal(StatusCode.NotFound, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task TrackStream_answers_each_batch_by_id_and_survives_a_bad_batch()
+    {
+        var s = TestStore.SessionId(nameof(TrackStream_answers_each_batch_by_id_and_survives_a_bad_batch));
+        using var call = _server.Scoring.TrackStream();
+        var responses = new List<TrackResponse>();
+        var reader = Task.Run(async () =>
+        {
+            await foreach (var r in call.ResponseStream.ReadAllAsync())
+            {
+                responses.Add(r);
+            }
+        });
+        for (var i = 0; i < 20; i++)
+        {
+            var batch = Batch(View(s, $"/page/{i % 3}", T0 + i * 1000));
+            batch.BatchId = $"b{i}";
+            await call.RequestStream.WriteAsync(batch);
+        }
+        var bad = Batch(View("", "/x", T0));
+        bad.BatchId = "bad";
+        await call.RequestStream.WriteAsync(bad);
+        var last = Batch(View(s, "/end", T0 + 30_000));
+        last.BatchId = "last";
+        await call.RequestStream.WriteAsync(last);
+        await call.RequestStream.CompleteAsync();
+        await reader;
+
+        Assert.Equal(22, responses.Count);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"b{i}").Append("bad").Append("last"), responses.Select(r => r.BatchId));
+        Assert.Equal(20, responses[19].Verdicts.Single().EventsSeen);
+        Assert.Equal("INVALID_ARGUMENT", responses[20].Error.Code);
+        Assert.Contains(responses[20].Error.Violations, v => v.Field == "events[0].session_id");
+        Assert.Equal(21, responses[21].Verdicts.Single().EventsSeen);
+    }
+
+    [Fact]
+    public async Task Out_of_order_events_are_counted_but_never_make_negative_gaps()
+    {
+        var s = TestStore.SessionId(nameof(Out_of_order_events_are_counted_but_never_make_negative_gaps));
+        await _server.Scoring.TrackAsync(Batch(View(s, "/a", T0 + 5000)));
+        await _server.Scoring.TrackAsync(Batch(View(s, "/b", T0 + 1000)));
+        await _server.Scoring.TrackAsync(Batch(View(s, "/c", T0 + 6000)));
+
+        var info = await _server.Scoring.GetSessionAsync(new GetSessionRequest { SessionId = s });
+
+        Assert.Equal(3, info.Events);
+        Assert.Equal(1, info.OutOfOrder);
+        Assert.Equal(T0 + 6000, info.LastTs);
+        Assert.Equal(T0 + 5000, info.FirstTs);
+    }
+
+    [Fact]
+    public async Task Events_of_one_session_in_a_batch_are_applied_in_time_order()
+    {
+        var s = TestStore.SessionId(nameof(Events_of_one_session_in_a_batch_are_applied_in_time_order));
+        await _server.Scoring.TrackAsync(Batch(View(s, "/second", T0 + 2000), View(s, "/first", T0 + 1000), View(s, "/third", T0 + 3000)));
+
+        var info = await _server.Scoring.GetSessionAsync(new GetSessionRequest { SessionId = s });
+
+        Assert.Equal(0, info.OutOfOrder);
+        Assert.Equal(["/first", "/second", "/third"], info.RecentPath.Select(p => p.Name));
+    }
+}

@@ -1,0 +1,106 @@
+using AnomalyEngine.Core.Events;
+using AnomalyEngine.Core.Sessions;
+using AnomalyEngine.IntegrationTests.Infrastructure;
+using AnomalyEngine.State.Sessions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AnomalyEngine.IntegrationTests.State;
+
+/// <summary>
+/// The live Lua reducer and the offline C# reducer must build the same state from the same events,
+/// or training and serving would see different features.
+/// </summary>
+public sealed class SessionParityTests : IAsyncLifetime
+{
+    private ConnectionMultiplexer _redis = null!;
+    private RedisSessionStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await ConnectionMultiplexer.ConnectAsync(TestStore.Configuration);
+        _store = new RedisSessionStore(_redis, Options.Create(new SessionStoreOptions()), TimeProvider.System);
+    }
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+
+    [Theory]
+    [InlineData(1, 1, 40)]
+    [InlineData(2, 7, 300)]     // beyond the path, name and transition caps
+    [InlineData(3, 3, 120)]
+    public async Task Lua_and_csharp_reducers_build_the_same_state(int seed, int batchSize, int count)
+    {
+        var session = TestStore.SessionId($"parity-{seed}");
+        var events = RandomEvents(session, seed, count);
+        var reducer = new SessionReducer(_store.Limits);
+        var expected = new SessionState();
+        foreach (var e in events)
+        {
+            reducer.Apply(expected, e);
+        }
+
+        SessionApplyResult? last = null;
+        for (var i = 0; i < events.Count; i += batchSize)
+        {
+            last = await _store.ApplyAsync("default", session, events.Skip(i).Take(batchSize).ToList());
+        }
+
+        AssertSame(expected, last!.Snapshot.State);
+        var read = await _store.GetAsync("default", session);
+        AssertSame(expected, read!.State);
+    }
+
+    private static void AssertSame(SessionState expected, SessionState actual)
+    {
+        Assert.Equal(
+            (expected.Events, expected.Views, expected.Actions, expected.Failures, expected.Successes, expected.OutOfOrder),
+            (actual.Events, actual.Views, actual.Actions, actual.Failures, actual.Successes, actual.OutOfOrder));
+        Assert.Equal((expected.FirstTs, expected.LastTs, expected.FirstName, expected.LastName, expected.UserId),
+            (actual.FirstTs, actual.LastTs, actual.FirstName, actual.LastName, actual.UserId));
+        Assert.Equal((expected.FailStreak, expected.MaxFailStreak, expected.Gaps), (actual.FailStreak, actual.MaxFailStreak, actual.Gaps));
+        Close(expected.GapSum, actual.GapSum);
+        Close(expected.GapSumSq, actual.GapSumSq);
+        Close(expected.LogGapSum, actual.LogGapSum);
+        Close(expected.LogGapSumSq, actual.LogGapSumSq);
+        Assert.Equal(expected.Names.Keys.Order(StringComparer.Ordinal), actual.Names.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, e) in expected.Names)
+        {
+            var a = actual.Names[name];
+            Assert.Equal((e.Count, e.Failures, e.Attempts, e.Durations), (a.Count, a.Failures, a.Attempts, a.Durations));
+            Close(e.LogDurationSum, a.LogDurationSum);
+            Close(e.LogDurationSumSq, a.LogDurationSumSq);
+        }
+        Assert.Equal(expected.Transitions.Keys.Order(StringComparer.Ordinal), actual.Transitions.Keys.Order(StringComparer.Ordinal));
+        foreach (var (key, e) in expected.Transitions)
+        {
+            var a = actual.Transitions[key];
+            Assert.Equal(e.Count, a.Count);
+            Close(e.LogGapSum, a.LogGapSum);
+            Close(e.LogGapSumSq, a.LogGapSumSq);
+        }
+        Assert.Equal(expected.RecentPath, actual.RecentPath);
+    }
+
+    private static void Close(double expected, double actual) =>
+        Assert.True(Math.Abs(expected - actual) <= 1e-9 * Math.Max(1, Math.Abs(expected)), $"expected {expected}, got {actual}");
+
+    private static List<SessionEvent> RandomEvents(string session, int seed, int count)
+    {
+        var rng = new Random(seed);
+        var ts = Events.T0;
+        var list = new List<SessionEvent>(count);
+        for (var i = 0; i < count; i++)
+        {
+            // Mostly forward in time, sometimes equal or backwards; many distinct names to hit the caps.
+            ts += rng.Next(10) switch { 0 => -rng.Next(1, 5000), 1 => 0, _ => rng.Next(1, 60_000) };
+            var view = rng.Next(3) > 0;
+            var name = view ? $"/p/{rng.Next(count < 100 ? 6 : 400)}" : (rng.Next(2) == 0 ? "login" : "pay");
+            bool? success = view ? null : rng.Next(3) > 0;
+            long? duration = rng.Next(3) == 0 ? rng.Next(0, 20_000) : null;
+            var eventId = rng.Next(10) == 0 && i > 0 ? $"id{rng.Next(i)}" : $"id{i}";
+            var user = rng.Next(20) == 0 ? $"u{rng.Next(3)}" : null;
+            list.Add(new SessionEvent(session, ts, view ? EventKind.View : EventKind.Action, name, success, duration, user, eventId));
+        }
+        return list;
+    }
+}
