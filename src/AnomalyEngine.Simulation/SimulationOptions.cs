@@ -30,6 +30,13 @@ public sealed record SimulationOptions
     /// </summary>
     public int Users { get; init; }
 
+    /// <summary>
+    /// Prefix of every session id (event ids derive from session ids). Replaying the same seed twice
+    /// into one server needs a different prefix, or the server sees the old sessions continue and
+    /// drops the events as retries of ids it already counted.
+    /// </summary>
+    public string SessionIdPrefix { get; init; } = "s_";
+
     /// <summary>Throws <see cref="ArgumentException"/> when a knob is out of range.</summary>
     public void Validate()
     {
@@ -48,6 +55,10 @@ public sealed record SimulationOptions
         if (Span <= TimeSpan.Zero)
         {
             throw new ArgumentException("Span must be positive.", nameof(Span));
+        }
+        if (SessionIdPrefix is null || SessionIdPrefix.Length > 32 || SessionIdPrefix.Any(char.IsControl))
+        {
+            throw new ArgumentException("SessionIdPrefix must be at most 32 characters without control characters.", nameof(SessionIdPrefix));
         }
         if (Users < 0)
         {

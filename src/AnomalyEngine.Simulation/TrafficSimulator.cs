@@ -100,7 +100,7 @@ public sealed class TrafficSimulator
     {
         var rng = new SimRandom(_options.Seed, p.Index + 1);
         // The finaliser is a bijection, so session numbers never collide; the seed makes ids differ per run.
-        var sessionId = "s_" + SimRandom.Mix(((ulong)_options.Seed << 32) ^ (ulong)p.Index).ToString("x16", CultureInfo.InvariantCulture);
+        var sessionId = _options.SessionIdPrefix + SimRandom.Mix(((ulong)_options.Seed << 32) ^ (ulong)p.Index).ToString("x16", CultureInfo.InvariantCulture);
 
         if (p.AttackSpec < 0)
         {

@@ -54,6 +54,10 @@ internal static class SimulateCommand
         {
             Description = "Start of the simulated period (ISO 8601). Default: 2026-01-05T00:00Z for files; for --target, now minus the span",
         };
+        var prefix = new Option<string?>("--session-prefix")
+        {
+            Description = "Prefix of session ids. Default: s_ for files; for --target a fresh run tag, so a second replay of the same seed is not taken for retries of the first",
+        };
         var outDir = new Option<DirectoryInfo?>("--out", "-o")
         {
             Description = "Write DIR/events.jsonl and DIR/labels.csv",
@@ -89,7 +93,7 @@ internal static class SimulateCommand
         };
 
         var command = new Command("simulate", "Generate labelled shop traffic with attacks: write events.jsonl + labels.csv, or stream it live to a server");
-        foreach (var option in new Option[] { sessions, seed, attackRate, attacks, subtleShare, spanHours, start, outDir, order, target, rate, duration, batch, show })
+        foreach (var option in new Option[] { sessions, seed, attackRate, attacks, subtleShare, spanHours, start, prefix, outDir, order, target, rate, duration, batch, show })
         {
             command.Options.Add(option);
         }
@@ -144,6 +148,10 @@ internal static class SimulateCommand
             {
                 errors.Add($"--target: '{t}' is not an http:// or https:// address (e.g. http://localhost:5000).");
             }
+            if (parse.GetValue(prefix) is { } p && (p.Length > 32 || p.Any(char.IsControl)))
+            {
+                errors.Add("--session-prefix must be at most 32 characters without control characters.");
+            }
             if (errors.Count > 0)
             {
                 foreach (var e in errors)
@@ -169,6 +177,8 @@ internal static class SimulateCommand
                 Attacks = specs,
                 SubtleShare = parse.GetValue(subtleShare),
                 Span = span,
+                SessionIdPrefix = parse.GetValue(prefix)
+                    ?? (live is not null ? "r" + Guid.NewGuid().ToString("N")[..6] + "_" : "s_"),
                 // Live: the period ends now, so every ts is plausible to the server (not days in the future).
                 StartTime = parse.GetValue(start) ?? (live is not null ? DateTimeOffset.UtcNow - span : new SimulationOptions().StartTime),
             };

@@ -148,6 +148,16 @@ public sealed class TrafficSimulatorUnitTests
     }
 
     [Fact]
+    public void Session_id_prefix_makes_a_replay_of_the_same_seed_distinct()
+    {
+        var a = new TrafficSimulator(new SimulationOptions { Seed = 1, Sessions = 50 }).Generate().ToList();
+        var b = new TrafficSimulator(new SimulationOptions { Seed = 1, Sessions = 50, SessionIdPrefix = "run2_" }).Generate().ToList();
+        Assert.All(b, s => Assert.StartsWith("run2_", s.SessionId, StringComparison.Ordinal));
+        Assert.All(b.SelectMany(s => s.Events), e => Assert.StartsWith("run2_", e.EventId, StringComparison.Ordinal));
+        Assert.Equal(a.Select(s => s.Events.Count), b.Select(s => s.Events.Count));
+    }
+
+    [Fact]
     public void Invalid_options_are_refused()
     {
         Assert.Throws<ArgumentException>(() => new TrafficSimulator(new SimulationOptions { AttackRate = 1.5 }));
