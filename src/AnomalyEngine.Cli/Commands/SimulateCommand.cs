@@ -420,6 +420,5 @@ internal static class SimulateCommand
         {
             AnsiConsole.MarkupLine("[red]first error:[/] {0}", Markup.Escape(error));
         }
-        AnsiConsole.WriteLine("Sessions still open when the stream ended were scored on the events sent so far (no EndSession is sent).");
     }
 }

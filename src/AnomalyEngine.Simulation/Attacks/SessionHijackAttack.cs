@@ -25,10 +25,12 @@ internal static class SessionHijackAttack
             MaxEvents = rng.Next(12, 24),
         };
         HumanBehavior.Walk(b, ctx, HumanBehavior.Entry(rng, ctx));
-        if (b.Count < 3)
+        while (b.Count < 4)
         {
-            // The walk bounced; the owner still loaded a couple of pages before the cookie leaked.
-            HumanBehavior.Walk(b, new HumanContext { User = user, SignedIn = true, ExitFactor = 0.1, MaxEvents = 10 }, Page.Home);
+            // The walk bounced; the owner still loaded a few pages before the cookie leaked, so the
+            // honest half is long enough to be a baseline.
+            b.Wait(rng.LogNormalMs(20_000, 0.8, 1_000, 600_000));
+            HumanBehavior.Walk(b, new HumanContext { User = user, SignedIn = true, ExitFactor = 0.1, MaxEvents = 12 }, Page.Home);
         }
 
         // The takeover: another network (and device), seconds to minutes after the owner's last page.
@@ -67,7 +69,8 @@ internal static class SessionHijackAttack
         var extra = a.Count(rng, 0, 2, floor: 0);
         for (var i = 0; i < extra; i++)
         {
-            b.Action(SiteMap.PayoutMethodAdd, rng.Chance(0.7), Tiny());
+            // The attacker's own cards, for buying goods on the victim's name.
+            b.Action(SiteMap.PaymentMethodAdd, rng.Chance(0.7), Tiny());
             b.Wait(Fast());
         }
         b.View(SiteMap.Payout, Tiny());

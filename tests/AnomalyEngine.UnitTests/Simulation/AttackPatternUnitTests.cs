@@ -144,7 +144,7 @@ public sealed class AttackPatternUnitTests
         {
             var firstIp = s.Events[0].Attributes!["ip"];
             var switchAt = s.Events.ToList().FindIndex(e => e.Attributes!["ip"] != firstIp);
-            Assert.True(switchAt >= 3, $"{s.SessionId}: no honest first half");
+            Assert.True(switchAt >= 4, $"{s.SessionId}: no honest first half");
             Assert.All(s.Events, e => Assert.Equal(s.Events[0].UserId, e.UserId));
             Assert.NotNull(s.Events[0].UserId);
             before.AddRange(Gaps(s.Events, 0, switchAt));
