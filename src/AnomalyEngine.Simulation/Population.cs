@@ -26,6 +26,9 @@ internal sealed class Population
     // Countries rarely seen among this shop's customers; attackers' exits are over-represented there.
     internal static readonly string[] UnusualCountries = ["RU", "VN", "NG", "UA", "ID", "RO", "TR", "KZ"];
 
+    // First octets standing in for cloud and hosting ranges, where blatant attack tooling runs.
+    private static readonly string[] s_hostingPrefixes = ["45", "104", "138", "159", "167", "185", "193", "209"];
+
     internal static readonly string[] Devices =
         ["desktop-chrome", "desktop-safari", "desktop-firefox", "desktop-edge", "mobile-ios-safari", "mobile-android-chrome", "app-ios", "app-android"];
     private static readonly double[] s_deviceWeights = [28, 8, 6, 6, 18, 16, 9, 9];
@@ -95,8 +98,7 @@ internal sealed class Population
         var c = rng.Chance(0.6) ? rng.Pick(UnusualCountries) : Countries[rng.Pick(s_countryWeights)];
         // Attack tools mostly claim to be desktop Chrome.
         var d = rng.Chance(0.7) ? "desktop-chrome" : Devices[rng.Pick(s_deviceWeights)];
-        var hosting = new[] { "45", "104", "138", "159", "167", "185", "193", "209" };
-        return new Visitor(rng.Pick(hosting) + "." + Octets(rng, 3), d, c);
+        return new Visitor(rng.Pick(s_hostingPrefixes) + "." + Octets(rng, 3), d, c);
     }
 
     private static string RandomIp(SimRandom rng, string country) => CountryPrefix(rng, country) + "." + Octets(rng, 2);
