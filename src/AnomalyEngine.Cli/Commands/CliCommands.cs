@@ -7,6 +7,8 @@ internal static class CliCommands
 {
     public static IEnumerable<Command> All()
     {
+        yield return SessionCommand.Create();
+        yield return ExportLabelsCommand.Create();
         yield return SimulateCommand.Create();
     }
 }
