@@ -64,6 +64,9 @@ public sealed class StoreConnection : IDisposable
         {
             config.BacklogPolicy = BacklogPolicy.FailFast;
         }
+        // Reconnect soon after the store returns (0.5 s, backing off to at most 5 s), not after the
+        // longer default back-off: clients are failing with UNAVAILABLE meanwhile.
+        config.ReconnectRetryPolicy = new ExponentialRetry(500, 5000);
     }
 
     /// <inheritdoc />
