@@ -12,10 +12,13 @@ public sealed class RedisServerProcess : IDisposable
 {
     private Process? _process;
 
-    private RedisServerProcess(int port, string dir)
+    private readonly string[] _extraArgs;
+
+    private RedisServerProcess(int port, string dir, string[] extraArgs)
     {
         Port = port;
         Dir = dir;
+        _extraArgs = extraArgs;
     }
 
     /// <summary>True when redis-server is on PATH.</summary>
@@ -30,11 +33,11 @@ public sealed class RedisServerProcess : IDisposable
     /// <summary>StackExchange.Redis configuration for it.</summary>
     public string Configuration => $"127.0.0.1:{Port},abortConnect=false";
 
-    /// <summary>Starts a fresh server.</summary>
-    public static async Task<RedisServerProcess> StartAsync()
+    /// <summary>Starts a fresh server, with extra redis-server arguments (e.g. --requirepass).</summary>
+    public static async Task<RedisServerProcess> StartAsync(params string[] extraArgs)
     {
         var dir = Directory.CreateTempSubdirectory("ae-fault-redis-").FullName;
-        var server = new RedisServerProcess(FreePort(), dir);
+        var server = new RedisServerProcess(FreePort(), dir, extraArgs);
         await server.RestartAsync();
         return server;
     }
@@ -53,6 +56,10 @@ public sealed class RedisServerProcess : IDisposable
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
             "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", Dir,
         })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        foreach (var a in _extraArgs)
         {
             psi.ArgumentList.Add(a);
         }
@@ -113,8 +120,8 @@ public sealed class RedisServerProcess : IDisposable
             await stream.WriteAsync("PING\r\n"u8.ToArray());
             var buffer = new byte[64];
             var n = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
-            // "-LOADING" while the AOF is replayed: not ready yet.
-            return n > 0 && buffer[0] == (byte)'+';
+            // "-LOADING" while the AOF is replayed: not ready yet. "-NOAUTH": up, and wants a password.
+            return n > 0 && (buffer[0] == (byte)'+' || buffer.AsSpan(0, n).StartsWith("-NOAUTH"u8));
         }
         catch (Exception ex) when (ex is SocketException or IOException or TimeoutException)
         {

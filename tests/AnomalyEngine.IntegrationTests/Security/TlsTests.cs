@@ -52,18 +52,20 @@ public sealed class TlsTests : IDisposable
         var good = Issue(_ca, "CN=producer", serverAuth: false);
         var stranger = Issue(CreateAuthority("CN=other-ca"), "CN=intruder", serverAuth: false);
 
-        using (var channel = Channel(server.Address, good))
-        {
-            var ok = await new ScoringService.ScoringServiceClient(channel).TrackAsync(Batch(View(s, "/a", T0)), Bearer(KeyA));
-            Assert.Single(ok.Verdicts);
-        }
+        using var goodChannel = Channel(server.Address, good);
+        var client = new ScoringService.ScoringServiceClient(goodChannel);
+        Assert.Single((await client.TrackAsync(Batch(View(s, "/a", T0)), Bearer(KeyA))).Verdicts);
+
         foreach (var cert in new[] { null, stranger })
         {
             using var channel = Channel(server.Address, cert);
+            // The handshake is refused; depending on when the client notices (TLS 1.3 finishes the client
+            // side first) the call ends UNAVAILABLE or INTERNAL, but never reaches the service.
             var ex = await Assert.ThrowsAsync<RpcException>(async () =>
                 await new ScoringService.ScoringServiceClient(channel).TrackAsync(Batch(View(s, "/b", T0)), Bearer(KeyA), DateTime.UtcNow.AddSeconds(30)));
-            Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+            Assert.NotEqual(StatusCode.OK, ex.StatusCode);
         }
+        Assert.Equal(1, (await client.GetSessionAsync(new GetSessionRequest { SessionId = s }, Bearer(KeyA))).Events);
     }
 
     private Dictionary<string, string?> Settings(bool mtls)
