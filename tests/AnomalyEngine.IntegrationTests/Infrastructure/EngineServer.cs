@@ -80,6 +80,9 @@ public sealed class EngineServer : IAsyncDisposable
         return new EngineServer(app, new Uri(address));
     }
 
+    /// <summary>Stops the server as SIGTERM would (graceful: in-flight calls may finish); the channel stays.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
