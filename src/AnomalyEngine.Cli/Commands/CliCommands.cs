@@ -10,5 +10,6 @@ internal static class CliCommands
         yield return SessionCommand.Create();
         yield return ExportLabelsCommand.Create();
         yield return SimulateCommand.Create();
+        yield return HashKeyCommand.Create();
     }
 }

@@ -1,11 +1,11 @@
 using AnomalyEngine.Core.Verdicts;
 using AnomalyEngine.Server.Engine;
+using AnomalyEngine.Server.Faults;
+using AnomalyEngine.Server.Security;
 using AnomalyEngine.Server.Services;
 using AnomalyEngine.State.Labels;
 using AnomalyEngine.State.Sessions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace AnomalyEngine.Server.Hosting;
 
@@ -27,20 +27,21 @@ public static class AnomalyEngineExtensions
         services.AddSingleton<ISessionScorerSource, BaselineScorer>();
         services.AddSingleton<SessionScoringEngine>();
 
-        services.AddGrpc(o =>
-        {
-            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
-            o.EnableDetailedErrors = false;
-        });
+        services.AddGrpc(o => o.EnableDetailedErrors = false);
+        // Authentication, tenant rate limits, max message size (Limits), fault mapping, shutdown signal.
+        services.AddAnomalyEngineHardening(builder.Configuration);
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks()
-            .AddCheck<StoreHealthCheck>("store");
+            .AddCheck<StoreHealthCheck>("store")
+            .AddCheck<ShutdownHealthCheck>("shutdown");
         return builder;
     }
 
     /// <summary>Maps the gRPC services, health and reflection.</summary>
     public static WebApplication MapAnomalyEngine(this WebApplication app)
     {
+        // Refuse an unsafe security configuration before touching the store.
+        app.UseAnomalyEngineHardening();
         // Connect (or start embedded Garnet) at start-up, not on the first call.
         app.Services.GetRequiredService<StoreConnection>();
         app.MapGrpcService<ScoringGrpcService>();
@@ -49,22 +50,5 @@ public static class AnomalyEngineExtensions
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
-    }
-}
-
-/// <summary>Healthy when the store answers PING.</summary>
-internal sealed class StoreHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await redis.GetDatabase().PingAsync();
-            return HealthCheckResult.Healthy();
-        }
-        catch (RedisException ex)
-        {
-            return HealthCheckResult.Unhealthy("store unreachable", ex);
-        }
     }
 }

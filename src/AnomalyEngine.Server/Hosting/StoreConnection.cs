@@ -26,8 +26,10 @@ public sealed class StoreConnection : IDisposable
         {
             Log.ExternalStore(logger);
         }
+        // Never log `configuration`: it may carry password= and user=.
         var config = ConfigurationOptions.Parse(configuration);
         config.AbortOnConnectFail = false;
+        ApplyTimeouts(config, configuration, options.Value);
         Multiplexer = ConnectionMultiplexer.Connect(config);
         IsEmbedded = _embedded is not null;
     }
@@ -37,6 +39,35 @@ public sealed class StoreConnection : IDisposable
 
     /// <summary>True when the store is the in-process Garnet server.</summary>
     public bool IsEmbedded { get; }
+
+    /// <summary>
+    /// Bounds every store call to about a second (commands queued while disconnected time out too), so
+    /// a call fails with UNAVAILABLE inside its deadline instead of hanging; an explicit setting in the
+    /// configuration string wins.
+    /// </summary>
+    private static void ApplyTimeouts(ConfigurationOptions config, string raw, RedisOptions options)
+    {
+        static bool Has(string raw, string key) => raw.Contains(key + "=", StringComparison.OrdinalIgnoreCase);
+        if (!Has(raw, "connectTimeout"))
+        {
+            config.ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds;
+        }
+        if (!Has(raw, "syncTimeout"))
+        {
+            config.SyncTimeout = (int)options.CommandTimeout.TotalMilliseconds;
+        }
+        if (!Has(raw, "asyncTimeout"))
+        {
+            config.AsyncTimeout = (int)options.CommandTimeout.TotalMilliseconds;
+        }
+        if (options.FailFastWhenDisconnected)
+        {
+            config.BacklogPolicy = BacklogPolicy.FailFast;
+        }
+        // Reconnect soon after the store returns (0.5 s, backing off to at most 5 s), not after the
+        // longer default back-off: clients are failing with UNAVAILABLE meanwhile.
+        config.ReconnectRetryPolicy = new ExponentialRetry(500, 5000);
+    }
 
     /// <inheritdoc />
     public void Dispose()

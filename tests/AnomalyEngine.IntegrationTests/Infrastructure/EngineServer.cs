@@ -46,8 +46,11 @@ public sealed class EngineServer : IAsyncDisposable
     /// <summary>The server's services (for options and stores in assertions).</summary>
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a server against the store under test, with extra configuration.</summary>
-    public static async Task<EngineServer> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts a server against the store under test, with extra configuration and, optionally,
+    /// service replacements applied after the composition root (for fault injection).
+    /// </summary>
+    public static async Task<EngineServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -69,12 +72,16 @@ public sealed class EngineServer : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(config);
         builder.Logging.ClearProviders();
         builder.AddAnomalyEngine();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapAnomalyEngine();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new EngineServer(app, new Uri(address));
     }
+
+    /// <summary>Stops the server as SIGTERM would (graceful: in-flight calls may finish); the channel stays.</summary>
+    public Task StopAsync() => _app.StopAsync();
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -1,0 +1,83 @@
+using AnomalyEngine.Server.Grpc;
+using AnomalyEngine.Server.Hosting;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Options;
+
+namespace AnomalyEngine.Server.Security;
+
+/// <summary>
+/// Authenticates every engine rpc from <c>authorization: Bearer &lt;key&gt;</c> metadata and puts the
+/// key's tenant where <see cref="TenantContext"/> reads it, so the tenant always comes from the
+/// credential and never from the request. Deny by default: only health and reflection stay open.
+/// </summary>
+public sealed class AuthenticationInterceptor(
+    IOptions<AuthOptions> options,
+    ApiKeyAuthenticator authenticator,
+    ILogger<AuthenticationInterceptor> logger) : Interceptor
+{
+    /// <summary>The one rpc that needs <see cref="TenantAuthOptions.CanReloadModels"/>.</summary>
+    public const string ReloadModelMethod = "/anomalyengine.v1.ModelService/ReloadModel";
+
+    /// <inheritdoc />
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        Authenticate(context);
+        return continuation(request, context);
+    }
+
+    /// <inheritdoc />
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authenticate(context);
+        return continuation(requestStream, context);
+    }
+
+    /// <inheritdoc />
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authenticate(context);
+        return continuation(request, responseStream, context);
+    }
+
+    /// <inheritdoc />
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authenticate(context);
+        return continuation(requestStream, responseStream, context);
+    }
+
+    /// <summary>Health checks and reflection: load balancers and tooling call them without a key.</summary>
+    public static bool IsOpen(string method) =>
+        method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal)
+        || method.StartsWith("/grpc.reflection.", StringComparison.Ordinal);
+
+    private void Authenticate(ServerCallContext context)
+    {
+        var settings = options.Value;
+        if (!settings.Enabled || IsOpen(context.Method))
+        {
+            return;
+        }
+        var header = context.RequestHeaders.GetValue("authorization");
+        var key = ApiKeyAuthenticator.BearerToken(header);
+        if (key.IsEmpty)
+        {
+            Log.AuthMissing(logger, context.Method);
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "missing API key: send metadata 'authorization: Bearer <key>'"));
+        }
+        var tenant = authenticator.Authenticate(key);
+        if (tenant is null)
+        {
+            // Neither the key nor its hash is logged.
+            Log.AuthRejected(logger, context.Method);
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "invalid API key"));
+        }
+        if (context.Method == ReloadModelMethod && !settings.Tenants[tenant].CanReloadModels)
+        {
+            Log.AuthForbidden(logger, context.Method, tenant);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "this key may not reload models (Auth:Tenants:{id}:CanReloadModels)"));
+        }
+        context.GetHttpContext().Items[TenantContext.ItemKey] = tenant;
+    }
+}

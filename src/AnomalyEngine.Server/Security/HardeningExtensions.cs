@@ -1,0 +1,68 @@
+using AnomalyEngine.Server.Faults;
+using AnomalyEngine.Server.Hosting;
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace AnomalyEngine.Server.Security;
+
+/// <summary>Registration of authentication, limits and fault handling (called by the composition root).</summary>
+public static class HardeningExtensions
+{
+    /// <summary>
+    /// Binds Auth, Limits and Resilience options and installs the interceptors, outermost first:
+    /// fault mapping (so it also maps what the others throw), authentication, rate limiting.
+    /// </summary>
+    public static IServiceCollection AddAnomalyEngineHardening(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TlsOptions>().Bind(configuration.GetSection(TlsOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, ClientCertificateTrust>();
+        services.AddOptions<ResilienceOptions>().Bind(configuration.GetSection(ResilienceOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<ShutdownSignal>();
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<TenantRateLimiter>();
+        services.AddSingleton<FaultInterceptor>();
+        services.AddSingleton<AuthenticationInterceptor>();
+        services.AddSingleton<RateLimitInterceptor>();
+
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<LimitsOptions>>((grpc, limits) =>
+        {
+            grpc.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageBytes;
+            grpc.Interceptors.Add<FaultInterceptor>();
+            grpc.Interceptors.Add<AuthenticationInterceptor>();
+            grpc.Interceptors.Add<RateLimitInterceptor>();
+        });
+        services.AddOptions<HostOptions>().Configure<IOptions<ResilienceOptions>>((host, r) => host.ShutdownTimeout = r.Value.ShutdownTimeout);
+        services.AddOptions<HealthCheckPublisherOptions>().Configure<IOptions<ResilienceOptions>>((publisher, r) =>
+        {
+            // Watch streams and the cached health are only as fresh as the publisher's period.
+            publisher.Delay = TimeSpan.FromSeconds(1);
+            publisher.Period = r.Value.HealthCheckPeriod;
+            publisher.Timeout = r.Value.HealthCheckTimeout + TimeSpan.FromSeconds(1);
+        });
+        return services;
+    }
+
+    /// <summary>Logs the authentication mode and announces shutdown to open streams.</summary>
+    public static WebApplication UseAnomalyEngineHardening(this WebApplication app)
+    {
+        var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AnomalyEngine.Security");
+        if (auth.Enabled)
+        {
+            Log.AuthEnabled(logger, auth.Tenants.Count);
+        }
+        else
+        {
+            Log.AuthDisabled(logger);
+        }
+        var shutdown = app.Services.GetRequiredService<ShutdownSignal>();
+        shutdown.Stopping.Register(() => Log.ShutdownBegins(logger));
+        return app;
+    }
+}
