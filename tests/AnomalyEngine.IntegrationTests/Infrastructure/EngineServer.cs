@@ -46,8 +46,11 @@ public sealed class EngineServer : IAsyncDisposable
     /// <summary>The server's services (for options and stores in assertions).</summary>
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a server against the store under test, with extra configuration.</summary>
-    public static async Task<EngineServer> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts a server against the store under test, with extra configuration and, optionally, extra
+    /// service registrations applied after the composition root (later registrations win).
+    /// </summary>
+    public static async Task<EngineServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -69,6 +72,7 @@ public sealed class EngineServer : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(config);
         builder.Logging.ClearProviders();
         builder.AddAnomalyEngine();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapAnomalyEngine();
         await app.StartAsync();
