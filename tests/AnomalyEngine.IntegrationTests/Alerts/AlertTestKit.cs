@@ -33,10 +33,11 @@ public static class AlertTestKit
     /// Starts a server with the test tenant middleware and, when given, a scorer whose severity follows
     /// <paramref name="rule"/> (anomalous when the rule says at least Low).
     /// </summary>
-    public static Task<EngineServer> StartAsync(IDictionary<string, string?>? settings = null, Func<SessionState, CoreSeverity>? rule = null) =>
+    public static Task<EngineServer> StartAsync(IDictionary<string, string?>? settings = null, Func<SessionState, CoreSeverity>? rule = null, Action<IServiceCollection>? more = null) =>
         EngineServer.StartAsync(settings, services =>
         {
             services.AddTransient<IStartupFilter, TestTenantStartupFilter>();
+            more?.Invoke(services);
             if (rule is not null)
             {
                 services.AddSingleton<ISessionScorerSource>(new RuleScorer(rule));
