@@ -1,5 +1,8 @@
 using AnomalyEngine.Contracts.V1;
 using AnomalyEngine.IntegrationTests.Infrastructure;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
 using static AnomalyEngine.IntegrationTests.Alerts.AlertTestKit;
 
 namespace AnomalyEngine.IntegrationTests.Alerts;
@@ -17,8 +20,14 @@ public sealed class RestartTests
         await using (var first = await StartAsync())
         {
             var tenant = For(first, tenantId);
-            using var cts = new CancellationTokenSource();
-            using var call = await SubscribeAsync(tenant.Alerts, new SubscribeRequest(), cts.Token);
+            // Its own channel, so that stopping the server (not disposing the test's channel) ends the stream.
+            using var own = GrpcChannel.ForAddress(first.Address);
+            var alerts = new AlertService.AlertServiceClient(own.Intercept(m =>
+            {
+                m.Add(TenantHeader, tenantId);
+                return m;
+            }));
+            using var call = await SubscribeAsync(alerts, new SubscribeRequest(), CancellationToken.None);
             for (var i = 0; i < 30; i++)
             {
                 await tenant.Scoring.TrackAsync(FailedLogins($"{prefix}-{i}"));
@@ -30,7 +39,16 @@ public sealed class RestartTests
             {
                 await tenant.Scoring.TrackAsync(FailedLogins($"{prefix}-{i}"));
             }
-            await cts.CancelAsync();
+            // The server stops while the subscriber is connected: the stream ends with UNAVAILABLE (resume).
+            await first.DisposeAsync();
+            // Alerts still buffered for it arrive first (the test resumes from alert 20 regardless).
+            var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                }
+            });
+            Assert.Equal(StatusCode.Unavailable, ended.StatusCode);
         }
 
         await using (var second = await StartAsync())
