@@ -16,6 +16,9 @@ internal static partial class SubscribeCommand
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
+    /// <summary>Subscribe response header with the stream's start position (see docs/alerts.md).</summary>
+    private const string StartCursorHeader = "ae-start-cursor";
+
     public static Command Create()
     {
         var target = new Option<string>("--target") { Description = "Server address", DefaultValueFactory = _ => "http://127.0.0.1:50051" };
@@ -70,6 +73,12 @@ internal static partial class SubscribeCommand
             try
             {
                 using var call = client.Subscribe(request, cancellationToken: ct);
+                var headers = await call.ResponseHeadersAsync;
+                if (cursor.Length == 0 && !fromOldest && headers.GetValue(StartCursorHeader) is { Length: > 0 } start)
+                {
+                    // "From now" started here: resuming from it after an early disconnect leaves no gap.
+                    cursor = start;
+                }
                 await foreach (var alert in call.ResponseStream.ReadAllAsync(ct))
                 {
                     Print(alert, json);

@@ -12,6 +12,12 @@ public static class AlertCursor
 {
     private const string Prefix = "v1:";
 
+    /// <summary>
+    /// Response header of Subscribe with the position the stream starts after; resuming from it before
+    /// any alert arrived loses nothing (not meaningful with <c>from_oldest</c>, which starts at 0).
+    /// </summary>
+    public const string StartHeader = "ae-start-cursor";
+
     /// <summary>Formats a position vector.</summary>
     public static string Format(ReadOnlySpan<long> seqs)
     {

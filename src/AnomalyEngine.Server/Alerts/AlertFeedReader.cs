@@ -19,6 +19,9 @@ public sealed class AlertFeedReader(AlertLog log, AlertOptions options, string t
     private long[] _last = [];
     private bool[] _checkGap = [];
 
+    /// <summary>The cursor of the start position (valid after <see cref="InitializeAsync"/>).</summary>
+    public string StartCursor => AlertCursor.Format(_last);
+
     /// <summary>
     /// Fixes the start position. Call after the waker is registered: "from now" is then the head at a
     /// moment after which every append wakes this reader.

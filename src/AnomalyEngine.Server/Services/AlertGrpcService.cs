@@ -62,7 +62,9 @@ public sealed class AlertGrpcService(
             throw new RpcException(new Status(StatusCode.Unavailable, "alert store unavailable; retry"));
         }
         // Headers tell the client the subscription is live: every alert raised from now on will reach it.
-        await context.WriteResponseHeadersAsync([]);
+        // They carry the start position, so a client that disconnects before its first alert can still
+        // resume without a gap.
+        await context.WriteResponseHeadersAsync([new Metadata.Entry(AlertCursor.StartHeader, reader.StartCursor)]);
         Log.SubscriberStarted(logger, tenant);
         var pump = PumpAsync(reader, waker, buffer.Writer, tenant, stop.Token);
         try

@@ -57,6 +57,7 @@ public sealed class AlertProductionTests : IAsyncLifetime
 
         using var cts = new CancellationTokenSource();
         using var call = await SubscribeAsync(tenant.Alerts, new SubscribeRequest { FromOldest = true }, cts.Token);
+        Assert.Equal("v1:0", (await call.ResponseHeadersAsync).GetValue("ae-start-cursor"));
         var alert = (await ReadAsync(call, 1))[0];
         Assert.Equal(verdict.AlertCursor, alert.Cursor);
         Assert.Equal(verdict.AlertCursor, alert.Verdict.AlertCursor);

@@ -66,9 +66,11 @@ public sealed class SubscribeHandOverTests : IAsyncLifetime
         Assert.All(seqs.Zip(seqs.Skip(1)), p => Assert.Equal(p.First + 1, p.Second));
         // Resumed: exactly everything after the cursor, in order.
         Assert.Equal(reference.Skip(head.Count).Select(a => a.Cursor), fromCursor.Select(a => a.Cursor));
-        // From now: a contiguous suffix of the reference, same alerts.
+        // From now: a contiguous suffix of the reference, same alerts, starting right after the start
+        // position announced in the response headers.
         var start = reference.FindIndex(a => a.Cursor == live[0].Cursor);
         Assert.True(start >= 0);
+        Assert.Equal(Seq(live[0].Cursor) - 1, Seq((await fromNow.ResponseHeadersAsync).GetValue("ae-start-cursor")!));
         Assert.Equal(reference.Skip(start).Select(a => (a.Cursor, a.SessionId)), live.Select(a => (a.Cursor, a.SessionId)));
         await cts.CancelAsync();
     }
