@@ -11,5 +11,6 @@ internal static class CliCommands
         yield return ExportLabelsCommand.Create();
         yield return SimulateCommand.Create();
         yield return HashKeyCommand.Create();
+        yield return SubscribeCommand.Create();
     }
 }

@@ -1,5 +1,6 @@
 using AnomalyEngine.Core.Events;
 using AnomalyEngine.Core.Verdicts;
+using AnomalyEngine.Server.Alerts;
 using AnomalyEngine.State.Sessions;
 
 namespace AnomalyEngine.Server.Engine;
@@ -8,10 +9,13 @@ namespace AnomalyEngine.Server.Engine;
 /// The live path for one validated batch: group by session, apply each session's events atomically in
 /// Redis, score each new state, return one verdict per session. gRPC-free so the services stay thin.
 /// </summary>
-public sealed class SessionScoringEngine(RedisSessionStore store, ISessionScorerSource scorers)
+public sealed class SessionScoringEngine(RedisSessionStore store, ISessionScorerSource scorers, AlertProducer alerts)
 {
-    /// <summary>One session touched by a batch: its verdict and the event that produced it.</summary>
-    public readonly record struct SessionOutcome(Verdict Verdict, SessionEvent Trigger, SessionSnapshot Snapshot);
+    /// <summary>
+    /// One session touched by a batch: its verdict, the event that produced it, and the cursor of the
+    /// alert the verdict raised (null when it raised none).
+    /// </summary>
+    public readonly record struct SessionOutcome(Verdict Verdict, SessionEvent Trigger, SessionSnapshot Snapshot, string? AlertCursor = null);
 
     /// <summary>
     /// Applies a batch (already validated) and scores every session it touched, in order of first
@@ -52,7 +56,9 @@ public sealed class SessionScoringEngine(RedisSessionStore store, ISessionScorer
     {
         var result = await store.ApplyAsync(tenant, sessionEvents[0].SessionId, sessionEvents);
         var verdict = scorer.Score(result.Snapshot.State, final: false);
-        return new SessionOutcome(verdict, sessionEvents[^1], result.Snapshot);
+        // Raised before returning, so an alert the caller is told about is already durable in Redis.
+        var alertCursor = verdict.Anomalous ? await alerts.RaiseAsync(tenant, verdict, sessionEvents[^1]) : null;
+        return new SessionOutcome(verdict, sessionEvents[^1], result.Snapshot, alertCursor);
     }
 
     private static List<List<SessionEvent>> GroupBySession(IReadOnlyList<SessionEvent> events)

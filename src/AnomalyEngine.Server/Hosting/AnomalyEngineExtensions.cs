@@ -1,8 +1,10 @@
 using AnomalyEngine.Core.Verdicts;
+using AnomalyEngine.Server.Alerts;
 using AnomalyEngine.Server.Engine;
 using AnomalyEngine.Server.Faults;
 using AnomalyEngine.Server.Security;
 using AnomalyEngine.Server.Services;
+using AnomalyEngine.State.Alerts;
 using AnomalyEngine.State.Labels;
 using AnomalyEngine.State.Sessions;
 using Microsoft.Extensions.Options;
@@ -18,6 +20,7 @@ public static class AnomalyEngineExtensions
         var services = builder.Services;
         services.AddOptions<RedisOptions>().Bind(builder.Configuration.GetSection(RedisOptions.SectionName)).ValidateOnStart();
         services.AddOptions<SessionStoreOptions>().Bind(builder.Configuration.GetSection(SessionStoreOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StoreConnection>();
@@ -25,6 +28,9 @@ public static class AnomalyEngineExtensions
         services.AddSingleton<RedisSessionStore>();
         services.AddSingleton<LabelStore>();
         services.AddSingleton<ISessionScorerSource, BaselineScorer>();
+        services.AddSingleton<AlertLog>();
+        services.AddSingleton<AlertProducer>();
+        services.AddSingleton<AlertHub>();
         services.AddSingleton<SessionScoringEngine>();
 
         services.AddGrpc(o => o.EnableDetailedErrors = false);

@@ -61,7 +61,9 @@ public sealed class ScoringGrpcService(SessionScoringEngine engine, TimeProvider
         var response = new TrackResponse { BatchId = batchId };
         foreach (var o in outcomes)
         {
-            response.Verdicts.Add(ProtoMapper.ToProto(o.Verdict));
+            var verdict = ProtoMapper.ToProto(o.Verdict);
+            verdict.AlertCursor = o.AlertCursor ?? "";
+            response.Verdicts.Add(verdict);
         }
         return response;
     }

@@ -28,6 +28,30 @@ public static class RedisKeys
     /// <summary>The tenant's analyst labels (hash: session id → label).</summary>
     public static RedisKey Labels(string tenant) => string.Concat(Prefix, "{", tenant, "}:labels");
 
+    /// <summary>
+    /// The four keys of one alert-feed partition: sequence counter, record log, per-session last alert,
+    /// per-session last-seen-anomalous. They share the hash tag <c>{tenant:feed:p}</c>, so the dedup
+    /// decision and the append are one script on Redis Cluster.
+    /// </summary>
+    public readonly record struct AlertFeedKeys(RedisKey Seq, RedisKey Log, RedisKey Last, RedisKey Seen)
+    {
+        /// <summary>The keys as an array in script order.</summary>
+        public RedisKey[] ToArray() => [Seq, Log, Last, Seen];
+    }
+
+    /// <summary>Keys of partition <paramref name="partition"/> of a tenant's alert feed.</summary>
+    public static AlertFeedKeys AlertFeed(string tenant, int partition)
+    {
+        var tag = string.Concat(Prefix, "{", tenant, ":feed:", partition.ToString(System.Globalization.CultureInfo.InvariantCulture), "}:");
+        return new AlertFeedKeys(tag + "seq", tag + "log", tag + "last", tag + "seen");
+    }
+
+    /// <summary>
+    /// The one pub/sub channel on which every replica announces new alerts ("tenant partition seq").
+    /// One channel for all tenants keeps it to one SUBSCRIBE per process; it is only a wake-up.
+    /// </summary>
+    public static RedisChannel AlertWakeChannel { get; } = RedisChannel.Literal(Prefix + "alerts:wake");
+
     /// <summary>Tenant ids are 1..64 of [A-Za-z0-9_-], which keeps key parsing unambiguous.</summary>
     public static bool IsValidTenant(string tenant)
     {

@@ -17,6 +17,7 @@ namespace AnomalyEngine.IntegrationTests.Infrastructure;
 public sealed class EngineServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private EngineServer(WebApplication app, Uri address)
     {
@@ -86,6 +87,11 @@ public sealed class EngineServer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: a test may stop the server mid-test (restart scenarios) inside an await using.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         Channel.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();

@@ -1,0 +1,49 @@
+using AnomalyEngine.Core.Events;
+using AnomalyEngine.Core.Verdicts;
+using AnomalyEngine.Server.Grpc;
+using AnomalyEngine.State.Alerts;
+using Google.Protobuf;
+using V1 = AnomalyEngine.Contracts.V1;
+
+namespace AnomalyEngine.Server.Alerts;
+
+/// <summary>
+/// Turns an anomalous verdict into a durable alert (or nothing, when the dedup rule says it is a
+/// repeat). Called by the scoring engine before the Track call returns, so an alert a caller was told
+/// about (Verdict.alert_cursor) is already in Redis.
+/// </summary>
+public sealed class AlertProducer(AlertLog log, TimeProvider time)
+{
+    /// <summary>Raises an alert for an anomalous verdict; returns its cursor, or null when deduplicated.</summary>
+    public async Task<string?> RaiseAsync(string tenant, Verdict verdict, SessionEvent trigger)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Persisted shape: the public, versioned Alert message without cursor (assigned by the log).
+        var alert = new V1.Alert
+        {
+            Time = now,
+            SessionId = verdict.SessionId,
+            UserId = verdict.UserId ?? "",
+            Verdict = ProtoMapper.ToProto(verdict),
+            Trigger = ProtoMapper.ToProto(trigger),
+        };
+        var partition = log.PartitionOf(verdict.SessionId);
+        var seq = await log.AppendAsync(tenant, partition, verdict.SessionId, (int)verdict.Severity, now, alert.ToByteArray());
+        if (seq == 0)
+        {
+            return null;
+        }
+        log.PublishWake(tenant, partition, seq);
+        return AlertCursor.ForAlert(partition, seq, log.Partitions);
+    }
+
+    /// <summary>Decodes a stored record into the wire alert (cursor left for the reader to set).</summary>
+    public static V1.Alert Decode(AlertRecord record, int partitions)
+    {
+        var alert = V1.Alert.Parser.ParseFrom(record.Body.Span);
+        alert.Time = record.Time;
+        alert.Verdict ??= new V1.Verdict();
+        alert.Verdict.AlertCursor = AlertCursor.ForAlert(record.Partition, record.Seq, partitions);
+        return alert;
+    }
+}
