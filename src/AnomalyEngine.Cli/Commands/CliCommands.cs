@@ -7,6 +7,8 @@ internal static class CliCommands
 {
     public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return TrainCommand.Create();
+        yield return ScoreCommand.Create();
+        yield return EvaluateCommand.Create();
     }
 }

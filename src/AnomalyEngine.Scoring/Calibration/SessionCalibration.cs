@@ -1,0 +1,107 @@
+namespace AnomalyEngine.Scoring.Calibration;
+
+/// <summary>
+/// Maps a raw score to a calibrated score in [0,1): the share of held-out normal training sessions
+/// whose highest raw score over all their prefixes is lower. Session-level on purpose: a session
+/// alerts when any prefix crosses, so the comparison is with each normal session's maximum.
+/// Strictly increasing between and beyond the calibration points, so it also ranks extremes.
+/// </summary>
+public sealed class SessionCalibration
+{
+    /// <summary>Creates the mapping from sorted session maxima.</summary>
+    public SessionCalibration(double[] sortedMaxima, long sessions, double tailScale)
+    {
+        if (sortedMaxima.Length == 0)
+        {
+            throw new ArgumentException("calibration needs at least one session", nameof(sortedMaxima));
+        }
+        SortedMaxima = sortedMaxima;
+        Sessions = sessions;
+        TailScale = tailScale;
+    }
+
+    /// <summary>Session maxima of raw score (or evenly spaced order statistics of them), ascending.</summary>
+    public double[] SortedMaxima { get; }
+
+    /// <summary>Calibration sessions behind the points.</summary>
+    public long Sessions { get; }
+
+    /// <summary>Raw-score unit of the tail beyond the largest maximum.</summary>
+    public double TailScale { get; }
+
+    /// <summary>Builds the mapping from raw session maxima.</summary>
+    public static SessionCalibration Build(List<double> maxima, int maxPoints = 4096)
+    {
+        maxima.Sort();
+        var n = maxima.Count;
+        var m = Math.Min(n, maxPoints);
+        var kept = new double[m];
+        for (var i = 0; i < m; i++)
+        {
+            var rank = m == 1 ? n - 1 : (int)Math.Round((double)i * (n - 1) / (m - 1));
+            kept[i] = maxima[rank];
+        }
+        var median = maxima[(n - 1) / 2];
+        var tail = Math.Max(maxima[n - 1] - median, 0.5);
+        return new SessionCalibration(kept, n, tail);
+    }
+
+    /// <summary>The calibrated score of a raw score.</summary>
+    public double Score(double raw)
+    {
+        var s = SortedMaxima;
+        var k = s.Length;
+        if (double.IsNaN(raw))
+        {
+            return 0;
+        }
+        // j = number of points strictly below raw.
+        int lo = 0, hi = k;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (s[mid] < raw)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        var j = lo;
+        if (j == 0)
+        {
+            return 0;
+        }
+        double t;
+        if (j == k)
+        {
+            t = 1.0 - Math.Exp(-(raw - s[k - 1]) / TailScale);
+        }
+        else
+        {
+            var width = s[j] - s[j - 1];
+            t = width > 0 ? (raw - s[j - 1]) / width : 0;
+        }
+        return (j + t) / (k + 1.0);
+    }
+
+    /// <summary>
+    /// The alert threshold on the calibrated score for a target session false-positive rate: at most
+    /// ⌊fpr·points⌋ calibration sessions score at or above it.
+    /// </summary>
+    public double ThresholdFor(double targetFpr, out int calibrationAlerts)
+    {
+        var k = SortedMaxima.Length;
+        var allowed = (int)Math.Floor(targetFpr * k);
+        var i = Math.Clamp(k - 1 - allowed, 0, k - 1);
+        // Ties share a score: move to the last of the tie group so none of them alerts.
+        while (i + 1 < k && SortedMaxima[i + 1] == SortedMaxima[i])
+        {
+            i++;
+        }
+        calibrationAlerts = k - 1 - i;
+        return (i + 1) / (k + 1.0);
+    }
+}

@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using AnomalyEngine.Core.Detectors;
+using AnomalyEngine.Core.Events;
+using AnomalyEngine.Core.Features;
+using AnomalyEngine.Core.Sessions;
+using AnomalyEngine.Scoring.Bundles;
+using AnomalyEngine.Scoring.Calibration;
+using AnomalyEngine.Scoring.Models;
+using Microsoft.ML;
+
+namespace AnomalyEngine.Scoring.Training;
+
+/// <summary>
+/// Trains a model bundle from events (+ optional labels): baselines on the fit sessions, then a
+/// seeded sample of every prefix of them (scoring happens after each event, so the model must
+/// know what normal short sessions look like), RandomizedPca over the standardized vectors, the
+/// optional LightGbm model, per-length-group tail tables, and finally the session-level calibration
+/// and alert threshold on held-out normal sessions (max over each session's prefixes).
+/// </summary>
+public sealed class ModelTrainer(ModelTrainerOptions options)
+{
+    /// <summary>The options.</summary>
+    public ModelTrainerOptions Options { get; } = options;
+
+    /// <summary>Trains and writes the bundle folder <paramref name="outDir"/>; returns the manifest.</summary>
+    public ModelManifest TrainToBundle(IEnumerable<SessionEvent> events, IReadOnlyDictionary<string, SessionLabel>? labels, string outDir, IProgress<TrainingProgress>? progress = null)
+    {
+        var result = Train(events, labels, progress);
+        return ModelBundle.Save(result, outDir);
+    }
+
+    /// <summary>Trains in memory.</summary>
+    public TrainingResult Train(IEnumerable<SessionEvent> events, IReadOnlyDictionary<string, SessionLabel>? labels, IProgress<TrainingProgress>? progress = null)
+    {
+        var o = Options;
+        if (o.TargetFpr is <= 0 or >= 1)
+        {
+            throw new ArgumentException("target FPR must lie in (0,1)");
+        }
+        var clock = Stopwatch.StartNew();
+        progress?.Report(new("reading events", 0));
+        var sessions = SessionReplayer.Group(events);
+        long totalEvents = 0;
+        foreach (var (_, list) in sessions)
+        {
+            totalEvents += list.Count;
+        }
+
+        // Which sessions train what.
+        var fit = new List<List<SessionEvent>>();
+        var calibration = new List<List<SessionEvent>>();
+        var anomalous = new List<List<SessionEvent>>();
+        var trainingIds = 0L;
+        foreach (var (id, list) in sessions)
+        {
+            bool isAnomalous = false;
+            if (labels is not null)
+            {
+                if (!labels.TryGetValue(id, out var label))
+                {
+                    continue;
+                }
+                isAnomalous = label.Anomalous;
+            }
+            if (isAnomalous && o.NormalOnly)
+            {
+                continue;
+            }
+            if (!TrainingSplit.InTrainingShare(id, o.Seed, o.TrainFraction))
+            {
+                continue;
+            }
+            trainingIds++;
+            if (isAnomalous)
+            {
+                anomalous.Add(list);
+            }
+            else if (TrainingSplit.InCalibrationShare(id, o.Seed, o.CalibrationFraction))
+            {
+                calibration.Add(list);
+            }
+            else
+            {
+                fit.Add(list);
+            }
+        }
+        if (fit.Count < 10 || calibration.Count < 5)
+        {
+            throw new InvalidOperationException(
+                $"too few normal training sessions: {fit.Count} to fit and {calibration.Count} to calibrate (need 10 and 5)");
+        }
+
+        // 1. Baselines from the fit sessions.
+        var builder = new SessionBaselinesBuilder(o.Seed);
+        long fitEvents = 0;
+        for (var i = 0; i < fit.Count; i++)
+        {
+            var final = SessionReplayer.Replay(fit[i], o.Limits);
+            builder.AddSession(fit[i], final);
+            fitEvents += final.Events;
+            Report(progress, "baselines", i, fit.Count);
+        }
+        var baselines = builder.Build();
+        var extractor = new SessionFeatureExtractor(baselines);
+
+        // 2. A seeded sample of every prefix of the fit sessions.
+        const int dim = FeatureSchema.Count;
+        var keepRate = Math.Min(1.0, (double)o.MaxRows / Math.Max(1, fitEvents));
+        var sampler = new Random(o.Seed + 1);
+        var rows = new List<float>((int)Math.Min(fitEvents, o.MaxRows) * dim + dim);
+        var rowBuckets = new List<byte>();
+        var rowsPerBucket = new long[LengthBuckets.Count];
+        var f = new double[dim];
+        for (var i = 0; i < fit.Count; i++)
+        {
+            foreach (var state in SessionReplayer.Prefixes(fit[i], o.Limits))
+            {
+                var bucket = LengthBuckets.Of(state.Events);
+                rowsPerBucket[bucket]++;
+                if (keepRate < 1.0 && sampler.NextDouble() >= keepRate)
+                {
+                    continue;
+                }
+                extractor.Extract(state, f);
+                for (var k = 0; k < dim; k++)
+                {
+                    rows.Add((float)f[k]);
+                }
+                rowBuckets.Add((byte)bucket);
+            }
+            Report(progress, "prefix features", i, fit.Count);
+        }
+        var rowCount = rowBuckets.Count;
+        var rowArray = rows.ToArray();
+        var groups = LengthGroups.Build(rowsPerBucket, o.MinGroupRows);
+        var groupOfRow = new byte[rowCount];
+        for (var r = 0; r < rowCount; r++)
+        {
+            groupOfRow[r] = (byte)groups.BucketToGroup[rowBuckets[r]];
+        }
+
+        // 3. Standardize per length group, then RandomizedPca.
+        progress?.Report(new("PCA model", 0));
+        var standardizer = FeatureStandardizer.Fit(rowArray, groupOfRow, rowCount, dim, groups.Count);
+        var zRows = new float[rowArray.Length];
+        var z = new double[dim];
+        for (var r = 0; r < rowCount; r++)
+        {
+            standardizer.Standardize(new ReadOnlySpan<float>(rowArray, r * dim, dim).ToDoubleArray(f), groupOfRow[r], z);
+            for (var k = 0; k < dim; k++)
+            {
+                zRows[r * dim + k] = (float)z[k];
+            }
+        }
+        var ml = new MLContext(o.Seed);
+        var pcaModel = PcaModelTrainer.Train(ml, zRows, rowCount, o.PcaRank, o.Seed, out var pcaSchema);
+        var pca = PcaModelTrainer.Extract(pcaModel);
+        progress?.Report(new("PCA model", 1));
+
+        // 4. Supervised model, when labels carry anomalous training sessions.
+        SupervisedModel? supervised = null;
+        var supervisedRows = 0;
+        if (!o.NormalOnly && labels is not null && anomalous.Count > 0)
+        {
+            progress?.Report(new("supervised model", 0));
+            var training = BuildSupervisedRows(zRows, rowCount, anomalous, extractor, standardizer, groups, o);
+            supervisedRows = training.Count;
+            supervised = SupervisedModel.Train(ml, training, o.Seed);
+            progress?.Report(new("supervised model", 1));
+        }
+
+        // 5. Tail tables per component and length group over the sampled prefixes.
+        var untailed = new ScoringModel(baselines, groups, standardizer, pca, supervised, null);
+        var components = untailed.ComponentCount;
+        var values = new List<double>[components][];
+        for (var c = 0; c < components; c++)
+        {
+            values[c] = new List<double>[groups.Count];
+            for (var g = 0; g < groups.Count; g++)
+            {
+                values[c][g] = [];
+            }
+        }
+        var v = new double[components];
+        for (var r = 0; r < rowCount; r++)
+        {
+            new ReadOnlySpan<float>(rowArray, r * dim, dim).ToDoubleArray(f);
+            untailed.ComponentsFromFeatures(f, groupOfRow[r], z, v);
+            for (var c = 0; c < components; c++)
+            {
+                values[c][groupOfRow[r]].Add(v[c]);
+            }
+            Report(progress, "tail tables", r, rowCount);
+        }
+        var tails = new TailTable[components][];
+        for (var c = 0; c < components; c++)
+        {
+            tails[c] = new TailTable[groups.Count];
+            for (var g = 0; g < groups.Count; g++)
+            {
+                tails[c][g] = TailTable.Build(values[c][g]);
+            }
+        }
+        var model = new ScoringModel(baselines, groups, standardizer, pca, supervised, tails);
+
+        // 6. Session-level calibration on held-out normal sessions: max raw score over each session's prefixes.
+        var maxima = new List<double>(calibration.Count);
+        long calibrationEvents = 0;
+        for (var i = 0; i < calibration.Count; i++)
+        {
+            double max = 0;
+            foreach (var state in SessionReplayer.Prefixes(calibration[i], o.Limits))
+            {
+                var raw = model.RawScore(state);
+                if (raw > max)
+                {
+                    max = raw;
+                }
+                calibrationEvents++;
+            }
+            maxima.Add(max);
+            Report(progress, "calibration", i, calibration.Count);
+        }
+        var sessionCalibration = SessionCalibration.Build(maxima);
+        var threshold = sessionCalibration.ThresholdFor(o.TargetFpr, out var calibrationAlerts);
+        progress?.Report(new("calibration", 1));
+        clock.Stop();
+
+        var summary = new TrainingSummary(
+            Sessions: sessions.Count,
+            Events: totalEvents,
+            TrainingSessions: trainingIds,
+            FitSessions: fit.Count,
+            FitEvents: fitEvents,
+            CalibrationSessions: calibration.Count,
+            CalibrationEvents: calibrationEvents,
+            AnomalousTrainingSessions: supervised is null ? 0 : anomalous.Count,
+            PrefixRows: rowCount,
+            SupervisedRows: supervisedRows,
+            Vocabulary: baselines.VocabularySize,
+            Transitions: baselines.Transitions.Count,
+            LengthGroups: groups.Count,
+            CalibrationAlerts: calibrationAlerts,
+            CalibrationFpr: (double)calibrationAlerts / sessionCalibration.SortedMaxima.Length,
+            Seconds: clock.Elapsed.TotalSeconds);
+        return new TrainingResult(o, model, sessionCalibration, threshold, summary, ml, pcaModel, pcaSchema, supervised, labels is not null);
+    }
+
+    private static List<FeatureRow> BuildSupervisedRows(
+        float[] zRows, int rowCount, List<List<SessionEvent>> anomalous, SessionFeatureExtractor extractor,
+        FeatureStandardizer standardizer, LengthGroups groups, ModelTrainerOptions o)
+    {
+        const int dim = FeatureSchema.Count;
+        var rows = new List<FeatureRow>();
+        // Normal side: the sampled normal prefixes (capped so LightGbm stays quick).
+        var step = Math.Max(1, rowCount / 100_000);
+        for (var r = 0; r < rowCount; r += step)
+        {
+            rows.Add(new FeatureRow { Features = zRows.AsSpan(r * dim, dim).ToArray(), Label = false });
+        }
+        // Anomalous side: prefixes from the second half of each session on, where the anomaly has
+        // usually shown itself; earlier prefixes would teach the model that normal starts are attacks.
+        var f = new double[dim];
+        var z = new double[dim];
+        foreach (var list in anomalous)
+        {
+            var half = list.Count / 2;
+            var i = 0;
+            foreach (var state in SessionReplayer.Prefixes(list, o.Limits))
+            {
+                if (++i < half)
+                {
+                    continue;
+                }
+                extractor.Extract(state, f);
+                standardizer.Standardize(f, groups.Of(state.Events), z);
+                var row = new float[dim];
+                for (var k = 0; k < dim; k++)
+                {
+                    row[k] = (float)z[k];
+                }
+                rows.Add(new FeatureRow { Features = row, Label = true });
+            }
+        }
+        return rows;
+    }
+
+    private static void Report(IProgress<TrainingProgress>? progress, string stage, int i, int n)
+    {
+        if (progress is not null && (i & 255) == 0)
+        {
+            progress.Report(new(stage, (double)i / n));
+        }
+    }
+}
+
+/// <summary>What training saw and how long it took; recorded in the manifest.</summary>
+public sealed record TrainingSummary(
+    long Sessions,
+    long Events,
+    long TrainingSessions,
+    long FitSessions,
+    long FitEvents,
+    long CalibrationSessions,
+    long CalibrationEvents,
+    long AnomalousTrainingSessions,
+    long PrefixRows,
+    long SupervisedRows,
+    int Vocabulary,
+    int Transitions,
+    int LengthGroups,
+    int CalibrationAlerts,
+    double CalibrationFpr,
+    double Seconds);
+
+/// <summary>A trained model in memory, ready to be saved as a bundle.</summary>
+public sealed record TrainingResult(
+    ModelTrainerOptions Options,
+    ScoringModel Model,
+    SessionCalibration Calibration,
+    double AlertThreshold,
+    TrainingSummary Summary,
+    MLContext Ml,
+    ITransformer PcaModel,
+    DataViewSchema PcaSchema,
+    SupervisedModel? Supervised,
+    bool Labelled);
+
+internal static class SpanConversions
+{
+    public static double[] ToDoubleArray(this ReadOnlySpan<float> source, double[] target)
+    {
+        for (var i = 0; i < source.Length; i++)
+        {
+            target[i] = source[i];
+        }
+        return target;
+    }
+}
