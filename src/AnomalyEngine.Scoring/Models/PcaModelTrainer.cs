@@ -43,12 +43,11 @@ public static class PcaModelTrainer
     /// <summary>Reads mean and eigenvectors out of a trained or loaded model.</summary>
     public static PcaProjection Extract(ITransformer model)
     {
-        var parameters = model switch
-        {
-            AnomalyPredictionTransformer<PcaModelParameters> t => t.Model,
-            TransformerChain<ITransformer> chain when chain.LastTransformer is AnomalyPredictionTransformer<PcaModelParameters> t => t.Model,
-            _ => throw new InvalidDataException($"not a RandomizedPca model: {model.GetType().Name}"),
-        };
+        // A loaded model comes back typed by its interface (IPredictorProducing<float>), so match on the parameters.
+        var last = model is TransformerChain<ITransformer> chain ? chain.LastTransformer : model;
+        var parameters = last is IPredictionTransformer<object> { Model: PcaModelParameters p }
+            ? p
+            : throw new InvalidDataException($"not a RandomizedPca model: {model.GetType().Name}");
         VBuffer<float>[] vectors = [];
         parameters.GetEigenVectors(ref vectors, out var rank);
         var mean = default(VBuffer<float>);
