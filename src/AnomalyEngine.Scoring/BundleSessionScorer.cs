@@ -39,7 +39,7 @@ public sealed class BundleSessionScorer : ISessionScorer
     public AlertThresholder Thresholder { get; }
 
     /// <summary>Calibrated score of a state, without building a verdict.</summary>
-    public double ScoreValue(SessionState state) => Calibration.Score(Model.RawScore(state));
+    public double ScoreValue(SessionState state, bool final) => Calibration.Score(Model.RawScore(state, final));
 
     /// <inheritdoc />
     public Verdict Score(SessionState state, bool final) => Score(state, final, explain: false);
@@ -52,8 +52,8 @@ public sealed class BundleSessionScorer : ISessionScorer
         Span<double> z = stackalloc double[FeatureSchema.Count];
         Span<double> v = stackalloc double[n];
         Span<double> s = stackalloc double[n];
-        Model.ComputeComponents(state, f, z, v);
-        var raw = Model.RawScore(state.Events, v, s);
+        Model.ComputeComponents(state, final, f, z, v);
+        var raw = Model.RawScore(Model.GroupOf(state, final), v, s);
         var score = Calibration.Score(raw);
         var severity = Thresholder.Decide(score, out var anomalous);
         var reasons = anomalous || explain ? Explain(state, f.ToArray(), z.ToArray(), s.ToArray()) : NoReasons;

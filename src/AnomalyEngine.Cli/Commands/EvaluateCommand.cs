@@ -20,9 +20,10 @@ internal static class EvaluateCommand
         var prior = new Option<double?>("--prior") { Description = "natural anomaly rate π for precision/F1 at that rate: P = TPR·π/(TPR·π+FPR·(1−π))" };
         var excludeTraining = new Option<bool>("--exclude-training") { Description = "skip the sessions the bundle was trained on (recomputed from the seed and fraction in its manifest)" };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "skip and count malformed lines instead of failing" };
+        var sessionsOut = new Option<FileInfo?>("--sessions-out") { Description = "also write per-session outcomes: session_id,label,class,events,max_score,first_alert_event" };
         var command = new Command("evaluate", "Score labelled sessions after every event; report precision, recall, F1, FPR, ROC-AUC, PR-AUC, latency.")
         {
-            model, events, labels, report, prior, excludeTraining, skipInvalid,
+            model, events, labels, report, prior, excludeTraining, skipInvalid, sessionsOut,
         };
         command.SetAction(parse =>
         {
@@ -60,6 +61,16 @@ internal static class EvaluateCommand
             }
             var m = EvaluationMetrics.Compute(outcomes, pi);
             Print(m, manifest, exclude);
+            if (parse.GetValue(sessionsOut) is { } file)
+            {
+                using var w = new StreamWriter(file.FullName);
+                w.WriteLine("session_id,label,class,events,max_score,first_alert_event");
+                foreach (var o in outcomes)
+                {
+                    w.WriteLine(string.Join(',', o.SessionId, o.Anomalous ? "1" : "0", o.Class ?? "", o.Events.ToString(CultureInfo.InvariantCulture),
+                        o.MaxScore.ToString("R", CultureInfo.InvariantCulture), o.FirstAlertEvent.ToString(CultureInfo.InvariantCulture)));
+                }
+            }
             if (parse.GetValue(report) is { } dir)
             {
                 var path = EvaluationReport.Write(dir.FullName, outcomes, m, manifest);

@@ -18,7 +18,8 @@ internal static class ScoreCommand
         var events = new Option<FileInfo>("--events") { Description = "events.jsonl to score", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "CSV to write: session_id,score,anomalous,severity,top_reason", Required = true };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "skip and count malformed lines instead of failing" };
-        var command = new Command("score", "Replay each session through the model and write its final verdict.") { model, events, output, skipInvalid };
+        var explain = new Option<bool>("--explain") { Description = "give the top reason for every session, not only anomalous ones" };
+        var command = new Command("score", "Replay each session through the model and write its final verdict.") { model, events, output, skipInvalid, explain };
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
@@ -33,11 +34,12 @@ internal static class ScoreCommand
                 return ExitCodes.BadInput;
             }
             var sessions = SessionReplayer.Group(list);
+            var explainAll = parse.GetValue(explain);
             var verdicts = new Verdict[sessions.Count];
             Parallel.For(0, sessions.Count, i =>
             {
                 var final = SessionReplayer.Replay(sessions[i].Value);
-                verdicts[i] = bundle.Scorer.Score(final, final: true);
+                verdicts[i] = bundle.Scorer.Score(final, final: true, explain: explainAll);
             });
             var path = parse.GetValue(output)!.FullName;
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);

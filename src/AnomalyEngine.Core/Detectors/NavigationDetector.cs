@@ -67,6 +67,54 @@ public static class NavigationDetector
             }
         }
 
+        var rare = ctx.Surprise("nav_rare_name");
+        if (rare >= ExplainContext.MinSurprise && names < ExplainContext.MinSurprise)
+        {
+            string? rarest = null;
+            long sessions = long.MaxValue;
+            foreach (var (name, _) in s.Names)
+            {
+                if (b.TryGetName(name, out var nb) && nb.Sessions < sessions)
+                {
+                    rarest = name;
+                    sessions = nb.Sessions;
+                }
+            }
+            if (rarest is not null)
+            {
+                var share = b.Sessions > 0 ? (double)sessions / b.Sessions : 0;
+                ctx.Add(reasons, "NAV_RARE_NAME", d, $"{rarest} occurs in only {ExplainContext.Fmt(share * 100, "0.###")}% of training sessions", rare,
+                    new() { ["name"] = rarest, ["training_sessions_with_name"] = sessions.ToString(), ["training_sessions"] = b.Sessions.ToString() });
+            }
+        }
+
+        var exit = ctx.Surprise("nav_exit_surprise");
+        if (exit >= ExplainContext.MinSurprise && s.LastName is { } lastName)
+        {
+            var ends = b.TryGetName(lastName, out var lb) ? lb.EndCount : 0;
+            ctx.Add(reasons, "NAV_UNUSUAL_EXIT", d, $"session ended after {lastName}, where {ends} of {b.Sessions} training sessions end", exit,
+                new() { ["last"] = lastName, ["training_ends"] = ends.ToString(), ["events"] = s.Events.ToString() });
+        }
+
+        var deficit = ctx.Surprise("nav_count_deficit");
+        if (deficit >= ExplainContext.MinSurprise)
+        {
+            var missing = new List<string>();
+            foreach (var (name, nb) in b.RequiredNames)
+            {
+                var c = s.Names.TryGetValue(name, out var ns) ? ns.Count : 0;
+                if (Math.Log(1.0 + c) < nb.CountQ01)
+                {
+                    missing.Add($"{name} ×{c} (usually ≥ {ExplainContext.Fmt(Math.Exp(nb.CountQ01) - 1, "0")})");
+                }
+            }
+            if (missing.Count > 0)
+            {
+                ctx.Add(reasons, "NAV_MISSING_STEPS", d, $"session ended without the usual steps: {string.Join(", ", missing.GetRange(0, Math.Min(3, missing.Count)))}", deficit,
+                    new() { ["missing"] = missing.Count.ToString() });
+            }
+        }
+
         var entry = ctx.Surprise("nav_entry_surprise");
         if (entry >= ExplainContext.MinSurprise && s.FirstName is { } first)
         {
@@ -101,7 +149,7 @@ public static class NavigationDetector
                 new() { ["mean_surprise"] = ExplainContext.Fmt(ctx.Features[Features.FeatureSchema.NavSurpriseMean], "0.00"), ["rarest_transition"] = rarest is null ? "" : ExplainContext.Arrow(rarest) });
         }
 
-        var repeats = ctx.Surprise("nav_count_profile_dev");
+        var repeats = ctx.Surprise("nav_count_excess");
         if (repeats >= ExplainContext.MinSurprise)
         {
             string? worst = null;

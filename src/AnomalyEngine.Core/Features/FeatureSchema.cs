@@ -22,46 +22,53 @@ public static class FeatureSchema
     public const int NavUnseenTransitions = 3;
     /// <summary>Distinct event names never seen in training.</summary>
     public const int NavUnseenNames = 4;
+    /// <summary>Rarity of the rarest name in the session: −ln share of training sessions that contain it.</summary>
+    public const int NavRareName = 5;
     /// <summary>Surprise of the entry point (start state → first name).</summary>
-    public const int NavEntrySurprise = 5;
+    public const int NavEntrySurprise = 6;
+    /// <summary>Surprise of ending after the latest name (latest name → end state); used for final verdicts.</summary>
+    public const int NavExitSurprise = 7;
     /// <summary>Distinct names / events.</summary>
-    public const int NavBreadth = 6;
+    public const int NavBreadth = 8;
     /// <summary>ln(1 + events − distinct names): how often pages/actions are revisited.</summary>
-    public const int NavRevisits = 7;
-    /// <summary>Count-profile deviation: Σ over names of the squared z of ln(1+count) against the training profile.</summary>
-    public const int NavCountProfileDev = 8;
+    public const int NavRevisits = 9;
+    /// <summary>Count excess: √Σ over names of the squared robust z of ln(1+count) above the training p99.</summary>
+    public const int NavCountExcess = 10;
+    /// <summary>Count deficit: √Σ over names nearly every training session has, of the squared z below their p1; used for final verdicts.</summary>
+    public const int NavCountDeficit = 11;
     /// <summary>ln(1 + events): session length.</summary>
-    public const int DurLogEvents = 9;
+    public const int DurLogEvents = 12;
     /// <summary>ln(1 + elapsed seconds).</summary>
-    public const int DurLogElapsed = 10;
+    public const int DurLogElapsed = 13;
     /// <summary>RMS robust z of ln(1+gap) against each transition's baseline (exact from moments).</summary>
-    public const int DurGapDev = 11;
+    public const int DurGapDev = 14;
     /// <summary>RMS robust z of ln(1+duration_ms) against each name's baseline.</summary>
-    public const int DurDurationDev = 12;
+    public const int DurDurationDev = 15;
     /// <summary>Signed robust z of the session's mean ln(1+gap) against all gaps: negative = too fast.</summary>
-    public const int DurSpeedZ = 13;
+    public const int DurSpeedZ = 16;
     /// <summary>Coefficient of variation of gaps (0 with fewer than 2 gaps).</summary>
-    public const int DurGapCv = 14;
-    /// <summary>How much more even the gaps are than typical sessions: max(0, ln(cv_typical) − ln(cv + 0.01)).</summary>
-    public const int DurRegularity = 15;
+    public const int DurGapCv = 17;
+    /// <summary>How much more even the gaps are than typical sessions: max(0, ln(cv_typical + 0.01) − ln(cv + 0.01)), 3+ gaps.</summary>
+    public const int DurRegularity = 18;
     /// <summary>ln(1 + max binomial excess z of failures of one name over its baseline failure rate).</summary>
-    public const int FailExcessZ = 16;
+    public const int FailExcessZ = 19;
     /// <summary>Failed / attempted actions.</summary>
-    public const int FailRatio = 17;
+    public const int FailRatio = 20;
     /// <summary>Longest run of consecutive failed actions.</summary>
-    public const int FailMaxStreak = 18;
+    public const int FailMaxStreak = 21;
     /// <summary>Failures per minute of session time (time floored at 10 s).</summary>
-    public const int FailPerMinute = 19;
+    public const int FailPerMinute = 22;
     /// <summary>ln(1 + failed actions).</summary>
-    public const int FailCount = 20;
+    public const int FailCount = 23;
 
     /// <summary>Number of features.</summary>
-    public const int Count = 21;
+    public const int Count = 24;
 
     private static readonly string[] NameTable =
     [
         "nav_surprise_mean", "nav_surprise_max", "nav_unseen_transition_share", "nav_unseen_transitions",
-        "nav_unseen_names", "nav_entry_surprise", "nav_breadth", "nav_revisits", "nav_count_profile_dev",
+        "nav_unseen_names", "nav_rare_name", "nav_entry_surprise", "nav_exit_surprise", "nav_breadth", "nav_revisits", "nav_count_excess",
+        "nav_count_deficit",
         "dur_log_events", "dur_log_elapsed", "dur_gap_dev", "dur_duration_dev", "dur_speed_z", "dur_gap_cv",
         "dur_regularity",
         "fail_excess_z", "fail_ratio", "fail_max_streak", "fail_per_minute", "fail_count",

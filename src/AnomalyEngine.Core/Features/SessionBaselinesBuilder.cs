@@ -8,7 +8,7 @@ namespace AnomalyEngine.Core.Features;
 /// <see cref="SessionState"/>; medians and MADs need individual values, so gaps and durations are
 /// read from the session's time-ordered events into seeded reservoirs (bounded memory on any input).
 /// </summary>
-public sealed class SessionBaselinesBuilder(int seed, double alpha = 0.1)
+public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
 {
     private const int ReservoirCap = 2048;
 
@@ -31,6 +31,7 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 0.1)
             }
             var acc = Name(name);
             acc.Sessions++;
+            acc.Events += ns.Count;
             acc.Attempts += ns.Attempts;
             acc.Failures += ns.Failures;
             if (ns.Attempts > 0)
@@ -42,6 +43,10 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 0.1)
         if (final.FirstName is { } first)
         {
             Name(first).StartCount++;
+        }
+        if (final.LastName is { } last)
+        {
+            Name(last).EndCount++;
         }
         foreach (var (key, t) in final.Transitions)
         {
@@ -99,9 +104,16 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 0.1)
         {
             var (durCenter, durScale) = a.Durations.CenterAndScale();
             var (_, countScale) = a.LogCounts.CenterAndScale();
+            // p1 over all sessions, zeros included: positive only when fewer than 1 % of sessions lack the name.
+            var missing = _sessions - a.Sessions;
+            var q01 = 0.0;
+            if (missing < 0.01 * _sessions && a.Sessions > 0)
+            {
+                q01 = a.LogCounts.Quantile((0.01 * _sessions - missing) / a.Sessions);
+            }
             names[name] = new NameBaseline(
-                a.Sessions, a.StartCount, a.OutTotal, a.Attempts, a.Failures,
-                a.FailuresPerSession.Quantile(0.99), a.LogCounts.Quantile(0.99), countScale,
+                a.Sessions, a.Events, a.StartCount, a.EndCount, a.OutTotal, a.Attempts, a.Failures,
+                a.FailuresPerSession.Quantile(0.99), a.LogCounts.Quantile(0.99), q01, countScale,
                 durCenter, durScale, a.Durations.Seen);
         }
         var transitions = new Dictionary<string, TransitionBaseline>(StringComparer.Ordinal);
@@ -127,7 +139,9 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 0.1)
     private sealed class NameAccumulator
     {
         public long Sessions;
+        public long Events;
         public long StartCount;
+        public long EndCount;
         public long OutTotal;
         public long Attempts;
         public long Failures;

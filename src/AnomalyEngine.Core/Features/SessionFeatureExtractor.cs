@@ -56,7 +56,7 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
         }
 
         long unseenNames = 0, distinct = 0, durN = 0;
-        double failZMax = 0, durZ2 = 0, countDev = 0;
+        double failZMax = 0, durZ2 = 0, countDev = 0, rarest = 0;
         foreach (var (name, ns) in s.Names)
         {
             if (name == SessionState.OverflowKey)
@@ -71,6 +71,11 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
             if (!known)
             {
                 unseenNames++;
+            }
+            var rarity = b.Rarity(known ? nb : null);
+            if (rarity > rarest)
+            {
+                rarest = rarity;
             }
             if (ns.Attempts > 0)
             {
@@ -102,10 +107,24 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
         features[FeatureSchema.NavUnseenTransitionShare] = transitionsTaken == 0 ? 0 : (double)unseenSteps / transitionsTaken;
         features[FeatureSchema.NavUnseenTransitions] = Math.Log(1.0 + unseenDistinct);
         features[FeatureSchema.NavUnseenNames] = unseenNames;
+        features[FeatureSchema.NavRareName] = rarest;
         features[FeatureSchema.NavEntrySurprise] = entry;
         features[FeatureSchema.NavBreadth] = (double)distinct / events;
         features[FeatureSchema.NavRevisits] = Math.Log(1.0 + Math.Max(0, events - distinct));
-        features[FeatureSchema.NavCountProfileDev] = Math.Sqrt(countDev);
+        features[FeatureSchema.NavCountExcess] = Math.Sqrt(countDev);
+        features[FeatureSchema.NavExitSurprise] = b.ExitSurprise(s.LastName);
+        double deficit = 0;
+        foreach (var (name, nb) in b.RequiredNames)
+        {
+            var c = s.Names.TryGetValue(name, out var ns) ? ns.Count : 0;
+            var gap = nb.CountQ01 - Math.Log(1.0 + c);
+            if (gap > 0)
+            {
+                var z = gap / nb.CountScale;
+                deficit += z * z;
+            }
+        }
+        features[FeatureSchema.NavCountDeficit] = Math.Sqrt(deficit);
 
         // Durations and timing.
         var elapsedMs = Math.Max(0, s.LastTs - s.FirstTs);

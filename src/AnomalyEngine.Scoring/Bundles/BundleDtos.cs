@@ -97,12 +97,15 @@ public sealed class NameBaselineV1
 {
     public string Name { get; set; } = "";
     public long Sessions { get; set; }
+    public long Events { get; set; }
     public long StartCount { get; set; }
+    public long EndCount { get; set; }
     public long OutTotal { get; set; }
     public long Attempts { get; set; }
     public long Failures { get; set; }
     public double FailuresP99 { get; set; }
     public double CountQ99 { get; set; }
+    public double CountQ01 { get; set; }
     public double CountScale { get; set; }
     public double DurationCenter { get; set; }
     public double DurationScale { get; set; }
@@ -120,7 +123,10 @@ public sealed class TransitionBaselineV1
     public long GapSamples { get; set; }
 }
 
-/// <summary>calibration.json, format 1: length groups, standardizer, tails, session calibration.</summary>
+/// <summary>
+/// calibration.json, format 1: length groups, standardizer and tails (length groups, then the
+/// final-verdict group last), session calibration.
+/// </summary>
 public sealed class CalibrationV1
 {
     public int FormatVersion { get; set; } = 1;
@@ -144,6 +150,8 @@ public sealed class ComponentTailsV1
 public sealed class TailV1
 {
     public long N { get; set; }
+    public double TailStart { get; set; }
+    public long TailCount { get; set; }
     public double Scale { get; set; }
     public double[] Sorted { get; set; } = [];
 }

@@ -26,9 +26,9 @@ public static class BundleMapper
             var n = b.Names[name];
             dto.Names.Add(new NameBaselineV1
             {
-                Name = name, Sessions = n.Sessions, StartCount = n.StartCount, OutTotal = n.OutTotal,
+                Name = name, Sessions = n.Sessions, Events = n.Events, StartCount = n.StartCount, EndCount = n.EndCount, OutTotal = n.OutTotal,
                 Attempts = n.Attempts, Failures = n.Failures, FailuresP99 = n.FailuresP99,
-                CountQ99 = n.CountQ99, CountScale = n.CountScale, DurationCenter = n.DurationCenter,
+                CountQ99 = n.CountQ99, CountQ01 = n.CountQ01, CountScale = n.CountScale, DurationCenter = n.DurationCenter,
                 DurationScale = n.DurationScale, DurationSamples = n.DurationSamples,
             });
         }
@@ -52,8 +52,8 @@ public static class BundleMapper
         var names = new Dictionary<string, NameBaseline>(StringComparer.Ordinal);
         foreach (var n in dto.Names)
         {
-            names[n.Name] = new NameBaseline(n.Sessions, n.StartCount, n.OutTotal, n.Attempts, n.Failures, n.FailuresP99,
-                n.CountQ99, Math.Max(n.CountScale, SessionBaselines.MinLogScale), n.DurationCenter,
+            names[n.Name] = new NameBaseline(n.Sessions, n.Events, n.StartCount, n.EndCount, n.OutTotal, n.Attempts, n.Failures, n.FailuresP99,
+                n.CountQ99, n.CountQ01, Math.Max(n.CountScale, SessionBaselines.MinLogScale), n.DurationCenter,
                 Math.Max(n.DurationScale, SessionBaselines.MinLogScale), n.DurationSamples);
         }
         var transitions = new Dictionary<string, TransitionBaseline>(StringComparer.Ordinal);
@@ -83,7 +83,7 @@ public static class BundleMapper
             var ct = new ComponentTailsV1 { Component = model.Components[c].Name };
             foreach (var t in tails[c])
             {
-                ct.Groups.Add(new TailV1 { N = t.N, Scale = t.Scale, Sorted = t.Sorted });
+                ct.Groups.Add(new TailV1 { N = t.N, TailStart = t.TailStart, TailCount = t.TailCount, Scale = t.Scale, Sorted = t.Sorted });
             }
             dto.Tails.Add(ct);
         }
@@ -95,9 +95,10 @@ public static class BundleMapper
         CalibrationV1 dto, SessionBaselines baselines, PcaProjection pca, SupervisedModel? supervised)
     {
         var groups = new LengthGroups(dto.BucketToGroup);
-        if (dto.Means.Length != groups.Count || dto.Scales.Length != groups.Count)
+        var slots = groups.Count + 1;
+        if (dto.Means.Length != slots || dto.Scales.Length != slots)
         {
-            throw new InvalidDataException($"standardizer has {dto.Means.Length} groups, length map has {groups.Count}");
+            throw new InvalidDataException($"standardizer has {dto.Means.Length} groups, expected {slots} (length groups + final)");
         }
         foreach (var row in dto.Means)
         {
@@ -124,19 +125,19 @@ public static class BundleMapper
             {
                 throw new InvalidDataException($"tail component {c} is \"{ct.Component}\", expected \"{probe.Components[c].Name}\"");
             }
-            if (ct.Groups.Count != groups.Count)
+            if (ct.Groups.Count != slots)
             {
-                throw new InvalidDataException($"component {ct.Component} has {ct.Groups.Count} tails, expected {groups.Count}");
+                throw new InvalidDataException($"component {ct.Component} has {ct.Groups.Count} tails, expected {slots}");
             }
-            tails[c] = new TailTable[groups.Count];
-            for (var g = 0; g < groups.Count; g++)
+            tails[c] = new TailTable[slots];
+            for (var g = 0; g < slots; g++)
             {
                 var t = ct.Groups[g];
                 if (t.Sorted.Length == 0)
                 {
                     throw new InvalidDataException($"component {ct.Component} group {g} has an empty tail");
                 }
-                tails[c][g] = new TailTable(t.Sorted, t.N, t.Scale);
+                tails[c][g] = new TailTable(t.Sorted, t.N, t.TailStart, t.TailCount, t.Scale);
             }
         }
         var model = new ScoringModel(baselines, groups, standardizer, pca, supervised, tails);

@@ -1,26 +1,29 @@
 namespace AnomalyEngine.Scoring.Calibration;
 
 /// <summary>
-/// Empirical upper tail of one component over training prefixes of one length group. Turns a value
-/// into a surprise −ln P(training value ≥ x), so components on different scales can be compared.
-/// Beyond the largest training value the surprise keeps growing linearly (in units of
-/// <see cref="Scale"/>) so that more extreme sessions still rank higher.
+/// Upper tail of one component over training prefixes of one length group. Turns a value into a
+/// surprise −ln P(training value ≥ x): empirically up to the top ~1 % (<see cref="TailStart"/>),
+/// and beyond it an exponential tail (peaks over threshold) with the mean excess as scale, floored
+/// by the component's unit, so extreme and never-seen values keep ranking higher instead of
+/// saturating at ln(N+1).
 /// </summary>
 public sealed class TailTable
 {
     /// <summary>Most order statistics kept per table.</summary>
-    public const int MaxPoints = 1024;
+    public const int MaxPoints = 512;
 
-    /// <summary>Creates a table from kept order statistics.</summary>
-    public TailTable(double[] sorted, long n, double scale)
+    /// <summary>Creates a table from kept order statistics and the fitted tail.</summary>
+    public TailTable(double[] sorted, long n, double tailStart, long tailCount, double scale)
     {
         Sorted = sorted;
         N = n;
+        TailStart = tailStart;
+        TailCount = tailCount;
         Scale = scale;
-        _maxSurprise = Math.Log(n + 1.0);
+        _tailBase = Math.Log((n + 1.0) / (tailCount + 1.0));
     }
 
-    private readonly double _maxSurprise;
+    private readonly double _tailBase;
 
     /// <summary>Kept order statistics, ascending (evenly spaced ranks of the sample).</summary>
     public double[] Sorted { get; }
@@ -28,17 +31,23 @@ public sealed class TailTable
     /// <summary>Training values behind the table.</summary>
     public long N { get; }
 
-    /// <summary>Extrapolation unit beyond the largest value.</summary>
+    /// <summary>Value above which the exponential tail applies.</summary>
+    public double TailStart { get; }
+
+    /// <summary>Training values above <see cref="TailStart"/>.</summary>
+    public long TailCount { get; }
+
+    /// <summary>Exponential tail scale (mean excess over <see cref="TailStart"/>, floored by the unit).</summary>
     public double Scale { get; }
 
     /// <summary>Builds a table from values (sorted in place).</summary>
-    public static TailTable Build(List<double> values, double scaleFloor = 0.1)
+    public static TailTable Build(List<double> values, double unit)
     {
         values.Sort();
         var n = values.Count;
         if (n == 0)
         {
-            return new TailTable([0.0], 0, 1.0);
+            return new TailTable([0.0], 0, 0, 0, unit);
         }
         var m = Math.Min(n, MaxPoints);
         var kept = new double[m];
@@ -48,26 +57,33 @@ public sealed class TailTable
             var rank = m == 1 ? n - 1 : (int)Math.Round((double)i * (n - 1) / (m - 1));
             kept[i] = values[rank];
         }
-        var max = values[n - 1];
-        var median = values[(n - 1) / 2];
-        var q90 = values[(int)((n - 1) * 0.9)];
-        var scale = Math.Max(Math.Max(max - median, q90 - median), scaleFloor);
-        return new TailTable(kept, n, scale);
+        // Tail threshold: the value with ~1 % (at least 10) of the sample above it.
+        var above = Math.Min(n - 1, Math.Max(10, (int)Math.Ceiling(0.01 * n)));
+        var u = values[n - 1 - above];
+        long count = 0;
+        double excess = 0;
+        for (var i = n - 1; i >= 0 && values[i] > u; i--)
+        {
+            count++;
+            excess += values[i] - u;
+        }
+        var scale = Math.Max(count == 0 ? 0 : excess / count, unit);
+        return new TailTable(kept, n, u, count, scale);
     }
 
-    /// <summary>−ln((#training values ≥ x + 1) / (N + 1)), extended linearly past the maximum.</summary>
+    /// <summary>−ln P(training value ≥ x), exponential beyond <see cref="TailStart"/>.</summary>
     public double Surprise(double x)
     {
-        var s = Sorted;
-        var m = s.Length;
         if (N == 0 || double.IsNaN(x))
         {
             return 0;
         }
-        if (x > s[m - 1])
+        if (x > TailStart)
         {
-            return _maxSurprise + (x - s[m - 1]) / Scale;
+            return _tailBase + (x - TailStart) / Scale;
         }
+        var s = Sorted;
+        var m = s.Length;
         // First index with s[i] >= x.
         int lo = 0, hi = m;
         while (lo < hi)
@@ -83,6 +99,6 @@ public sealed class TailTable
             }
         }
         var countGe = (m - lo) * (double)N / m;
-        return -Math.Log((countGe + 1.0) / (N + 1.0));
+        return Math.Max(0, -Math.Log((countGe + 1.0) / (N + 1.0)));
     }
 }

@@ -19,7 +19,7 @@ public sealed record SessionOutcome(string SessionId, bool Anomalous, string? Cl
 
 /// <summary>
 /// Replays labelled sessions through a scorer exactly as the live path would (a score after every
-/// event) and records per-session outcomes. Sessions run in parallel: the scorer is thread-safe.
+/// event, then the final verdict when the session ends) and records per-session outcomes. Sessions run in parallel: the scorer is thread-safe.
 /// </summary>
 public static class SessionEvaluator
 {
@@ -48,14 +48,26 @@ public static class SessionEvaluator
             var (id, list, label) = selected[i];
             double max = 0;
             long first = 0, n = 0;
+            SessionState? last = null;
             foreach (var state in SessionReplayer.Prefixes(list, limits))
             {
                 n++;
-                var score = scorer.ScoreValue(state);
+                last = state;
+                var score = scorer.ScoreValue(state, final: false);
                 if (score > max)
                 {
                     max = score;
                 }
+                if (first == 0 && score >= threshold)
+                {
+                    first = n;
+                }
+            }
+            if (last is not null)
+            {
+                // The session then ends (EndSession / offline score): its final verdict counts too.
+                var score = scorer.ScoreValue(last, final: true);
+                max = Math.Max(max, score);
                 if (first == 0 && score >= threshold)
                 {
                     first = n;

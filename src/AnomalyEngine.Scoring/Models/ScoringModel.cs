@@ -9,6 +9,9 @@ namespace AnomalyEngine.Scoring.Models;
 /// The scoring pipeline of one bundle, from state to raw score:
 /// features → component values (detector features + PCA score, PCA residual, magnitude, supervised)
 /// → per-length-group tail surprise of each component → raw = max surprise + 0.05 · Σ surprises.
+/// Live verdicts compare the session with training prefixes of its length group; final verdicts
+/// (ended sessions) with finished training sessions (one extra group, <see cref="FinalGroup"/>) and
+/// add the final-only components (exit point, missing names, length).
 /// The max makes one clearly broken aspect (an unseen transition, a failure burst) enough to alert;
 /// the small sum ranks sessions that are odd in several ways above those odd in one.
 /// Immutable and thread-safe.
@@ -19,13 +22,13 @@ public sealed class ScoringModel
     public const double SumWeight = 0.05;
 
     /// <summary>Components the model adds to the detector components.</summary>
-    public static readonly DetectorComponent PcaScore = new("model_pca_score", DetectorNames.Model, -1, false);
+    public static readonly DetectorComponent PcaScore = new("model_pca_score", DetectorNames.Model, -1, false, 0.01);
     /// <summary>Absolute PCA reconstruction residual (√SPE): the relative score is blind to magnitude.</summary>
-    public static readonly DetectorComponent PcaResidual = new("model_pca_residual", DetectorNames.Model, -1, false);
+    public static readonly DetectorComponent PcaResidual = new("model_pca_residual", DetectorNames.Model, -1, false, 0.1);
     /// <summary>Distance from the training mean in standardized units, per √dimension.</summary>
-    public static readonly DetectorComponent Magnitude = new("model_magnitude", DetectorNames.Model, -1, false);
+    public static readonly DetectorComponent Magnitude = new("model_magnitude", DetectorNames.Model, -1, false, 0.1);
     /// <summary>Probability from the supervised model.</summary>
-    public static readonly DetectorComponent Supervised = new("model_supervised", DetectorNames.Model, -1, false);
+    public static readonly DetectorComponent Supervised = new("model_supervised", DetectorNames.Model, -1, false, 0.01);
 
     private readonly DetectorComponent[] _components;
     private readonly int _featureComponents;
@@ -63,8 +66,14 @@ public sealed class ScoringModel
     public SessionBaselines Baselines { get; }
     /// <summary>The feature code (shared with training).</summary>
     public SessionFeatureExtractor Extractor { get; }
-    /// <summary>Length groups.</summary>
+    /// <summary>Length groups of live (prefix) verdicts.</summary>
     public LengthGroups Groups { get; }
+    /// <summary>Index of the group of final verdicts (after the length groups).</summary>
+    public int FinalGroup => Groups.Count;
+    /// <summary>Length groups plus the final group.</summary>
+    public int GroupCount => Groups.Count + 1;
+    /// <summary>The group a state is compared with.</summary>
+    public int GroupOf(SessionState state, bool final) => final ? FinalGroup : Groups.Of(state.Events);
     /// <summary>Per-group standardizer.</summary>
     public FeatureStandardizer Standardizer { get; }
     /// <summary>PCA parameters.</summary>
@@ -79,10 +88,10 @@ public sealed class ScoringModel
     public int ComponentCount => _components.Length;
 
     /// <summary>Computes features, their standardized form and component values. Allocation-free without a supervised model.</summary>
-    public void ComputeComponents(SessionState state, Span<double> features, Span<double> z, Span<double> values)
+    public void ComputeComponents(SessionState state, bool final, Span<double> features, Span<double> z, Span<double> values)
     {
         Extractor.Extract(state, features);
-        ComponentsFromFeatures(features, Groups.Of(state.Events), z, values);
+        ComponentsFromFeatures(features, GroupOf(state, final), z, values);
     }
 
     /// <summary>Component values from an already extracted feature vector of a session in <paramref name="group"/>.</summary>
@@ -91,7 +100,7 @@ public sealed class ScoringModel
         Standardizer.Standardize(features, group, z);
         for (var c = 0; c < _featureComponents; c++)
         {
-            values[c] = DetectorComponents.Value(_components[c], features);
+            values[c] = DetectorComponents.Value(_components[c], features, z);
         }
         var rel = Pca.Score(z, out var dist2, out var res2);
         values[_featureComponents] = rel;
@@ -104,13 +113,18 @@ public sealed class ScoringModel
     }
 
     /// <summary>Turns component values into surprises and the raw score. Requires tails.</summary>
-    public double RawScore(long events, ReadOnlySpan<double> values, Span<double> surprises)
+    public double RawScore(int group, ReadOnlySpan<double> values, Span<double> surprises)
     {
         var tails = Tails ?? throw new InvalidOperationException("the model has no tail tables yet");
-        var group = Groups.Of(events);
+        var final = group == FinalGroup;
         double max = 0, sum = 0;
         for (var c = 0; c < _components.Length; c++)
         {
+            if (!final && _components[c].Mode == ComponentMode.FinalOnly)
+            {
+                surprises[c] = 0;
+                continue;
+            }
             var s = tails[c][group].Surprise(values[c]);
             surprises[c] = s;
             sum += s;
@@ -123,13 +137,13 @@ public sealed class ScoringModel
     }
 
     /// <summary>Raw score of a state in one call (uses stack buffers).</summary>
-    public double RawScore(SessionState state)
+    public double RawScore(SessionState state, bool final)
     {
         Span<double> f = stackalloc double[FeatureSchema.Count];
         Span<double> z = stackalloc double[FeatureSchema.Count];
         Span<double> v = stackalloc double[_components.Length];
         Span<double> s = stackalloc double[_components.Length];
-        ComputeComponents(state, f, z, v);
-        return RawScore(state.Events, v, s);
+        ComputeComponents(state, final, f, z, v);
+        return RawScore(GroupOf(state, final), v, s);
     }
 }

@@ -103,45 +103,50 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         var baselines = builder.Build();
         var extractor = new SessionFeatureExtractor(baselines);
 
-        // 2. A seeded sample of every prefix of the fit sessions.
+        // 2. A seeded sample of every prefix of the fit sessions, plus every final state (for final verdicts).
         const int dim = FeatureSchema.Count;
+        const byte finalMarker = byte.MaxValue;
         var keepRate = Math.Min(1.0, (double)o.MaxRows / Math.Max(1, fitEvents));
         var sampler = new Random(o.Seed + 1);
-        var rows = new List<float>((int)Math.Min(fitEvents, o.MaxRows) * dim + dim);
+        var rows = new List<float>((int)(Math.Min(fitEvents, o.MaxRows) + fit.Count) * dim + dim);
         var rowBuckets = new List<byte>();
         var rowsPerBucket = new long[LengthBuckets.Count];
         var f = new double[dim];
         for (var i = 0; i < fit.Count; i++)
         {
+            SessionState? last = null;
             foreach (var state in SessionReplayer.Prefixes(fit[i], o.Limits))
             {
+                last = state;
                 var bucket = LengthBuckets.Of(state.Events);
                 rowsPerBucket[bucket]++;
                 if (keepRate < 1.0 && sampler.NextDouble() >= keepRate)
                 {
                     continue;
                 }
-                extractor.Extract(state, f);
-                for (var k = 0; k < dim; k++)
-                {
-                    rows.Add((float)f[k]);
-                }
+                AddRow(extractor, state, f, rows);
                 rowBuckets.Add((byte)bucket);
+            }
+            if (last is not null)
+            {
+                AddRow(extractor, last, f, rows);
+                rowBuckets.Add(finalMarker);
             }
             Report(progress, "prefix features", i, fit.Count);
         }
         var rowCount = rowBuckets.Count;
         var rowArray = rows.ToArray();
         var groups = LengthGroups.Build(rowsPerBucket, o.MinGroupRows);
+        var slots = groups.Count + 1;
         var groupOfRow = new byte[rowCount];
         for (var r = 0; r < rowCount; r++)
         {
-            groupOfRow[r] = (byte)groups.BucketToGroup[rowBuckets[r]];
+            groupOfRow[r] = rowBuckets[r] == finalMarker ? (byte)groups.Count : (byte)groups.BucketToGroup[rowBuckets[r]];
         }
 
         // 3. Standardize per length group, then RandomizedPca.
         progress?.Report(new("PCA model", 0));
-        var standardizer = FeatureStandardizer.Fit(rowArray, groupOfRow, rowCount, dim, groups.Count);
+        var standardizer = FeatureStandardizer.Fit(rowArray, groupOfRow, rowCount, dim, slots);
         var zRows = new float[rowArray.Length];
         var z = new double[dim];
         for (var r = 0; r < rowCount; r++)
@@ -175,8 +180,8 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         var values = new List<double>[components][];
         for (var c = 0; c < components; c++)
         {
-            values[c] = new List<double>[groups.Count];
-            for (var g = 0; g < groups.Count; g++)
+            values[c] = new List<double>[slots];
+            for (var g = 0; g < slots; g++)
             {
                 values[c][g] = [];
             }
@@ -195,28 +200,31 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         var tails = new TailTable[components][];
         for (var c = 0; c < components; c++)
         {
-            tails[c] = new TailTable[groups.Count];
-            for (var g = 0; g < groups.Count; g++)
+            tails[c] = new TailTable[slots];
+            for (var g = 0; g < slots; g++)
             {
-                tails[c][g] = TailTable.Build(values[c][g]);
+                tails[c][g] = TailTable.Build(values[c][g], untailed.Components[c].Unit);
             }
         }
         var model = new ScoringModel(baselines, groups, standardizer, pca, supervised, tails);
 
-        // 6. Session-level calibration on held-out normal sessions: max raw score over each session's prefixes.
+        // 6. Session-level calibration on held-out normal sessions: max raw score over each session's
+        //    prefixes and its final verdict, because a session alerts when any of them crosses.
         var maxima = new List<double>(calibration.Count);
         long calibrationEvents = 0;
         for (var i = 0; i < calibration.Count; i++)
         {
             double max = 0;
+            SessionState? last = null;
             foreach (var state in SessionReplayer.Prefixes(calibration[i], o.Limits))
             {
-                var raw = model.RawScore(state);
-                if (raw > max)
-                {
-                    max = raw;
-                }
+                last = state;
+                max = Math.Max(max, model.RawScore(state, final: false));
                 calibrationEvents++;
+            }
+            if (last is not null)
+            {
+                max = Math.Max(max, model.RawScore(last, final: true));
             }
             maxima.Add(max);
             Report(progress, "calibration", i, calibration.Count);
@@ -239,7 +247,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
             SupervisedRows: supervisedRows,
             Vocabulary: baselines.VocabularySize,
             Transitions: baselines.Transitions.Count,
-            LengthGroups: groups.Count,
+            LengthGroups: slots,
             CalibrationAlerts: calibrationAlerts,
             CalibrationFpr: (double)calibrationAlerts / sessionCalibration.SortedMaxima.Length,
             Seconds: clock.Elapsed.TotalSeconds);
@@ -266,23 +274,43 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         {
             var half = list.Count / 2;
             var i = 0;
+            SessionState? last = null;
             foreach (var state in SessionReplayer.Prefixes(list, o.Limits))
             {
+                last = state;
                 if (++i < half)
                 {
                     continue;
                 }
-                extractor.Extract(state, f);
-                standardizer.Standardize(f, groups.Of(state.Events), z);
-                var row = new float[dim];
-                for (var k = 0; k < dim; k++)
-                {
-                    row[k] = (float)z[k];
-                }
-                rows.Add(new FeatureRow { Features = row, Label = true });
+                rows.Add(StandardizedRow(extractor, standardizer, state, groups.Of(state.Events), f, z, true));
+            }
+            if (last is not null)
+            {
+                rows.Add(StandardizedRow(extractor, standardizer, last, groups.Count, f, z, true));
             }
         }
         return rows;
+    }
+
+    private static FeatureRow StandardizedRow(SessionFeatureExtractor extractor, FeatureStandardizer standardizer, SessionState state, int group, double[] f, double[] z, bool label)
+    {
+        extractor.Extract(state, f);
+        standardizer.Standardize(f, group, z);
+        var row = new float[f.Length];
+        for (var k = 0; k < f.Length; k++)
+        {
+            row[k] = (float)z[k];
+        }
+        return new FeatureRow { Features = row, Label = label };
+    }
+
+    private static void AddRow(SessionFeatureExtractor extractor, SessionState state, double[] f, List<float> rows)
+    {
+        extractor.Extract(state, f);
+        for (var k = 0; k < f.Length; k++)
+        {
+            rows.Add((float)f[k]);
+        }
     }
 
     private static void Report(IProgress<TrainingProgress>? progress, string stage, int i, int n)
