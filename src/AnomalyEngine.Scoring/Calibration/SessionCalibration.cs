@@ -8,6 +8,8 @@ namespace AnomalyEngine.Scoring.Calibration;
 /// </summary>
 public sealed class SessionCalibration
 {
+    private const double InteriorShare = 0.999;
+
     /// <summary>Creates the mapping from sorted session maxima.</summary>
     public SessionCalibration(double[] sortedMaxima, long sessions, double tailScale)
     {
@@ -81,8 +83,10 @@ public sealed class SessionCalibration
         }
         else
         {
+            // Interpolate towards the next point but stay below it: a calibration session's own
+            // maximum must not reach the step it opens (it is not "lower than itself").
             var width = s[j] - s[j - 1];
-            t = width > 0 ? (raw - s[j - 1]) / width : 0;
+            t = width > 0 ? InteriorShare * (raw - s[j - 1]) / width : 0;
         }
         return (j + t) / (k + 1.0);
     }
