@@ -90,18 +90,43 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
                 $"too few normal training sessions: {fit.Count} to fit and {calibration.Count} to calibrate (need 10 and 5)");
         }
 
-        // 1. Baselines from the fit sessions.
-        var builder = new SessionBaselinesBuilder(o.Seed);
+        // 1. Baselines from the fit sessions, plus cross-fitted baselines that each leave one fold
+        //    out. Rows for the PCA model and the tail tables are computed with the baselines that
+        //    did not see their session, so "never seen in training" is calibrated by how often a
+        //    new normal session really shows something new (in-sample, that would be never).
+        var folds = Math.Max(2, o.CrossFitFolds);
+        var finals = new SessionState[fit.Count];
+        var foldOf = new int[fit.Count];
         long fitEvents = 0;
         for (var i = 0; i < fit.Count; i++)
         {
-            var final = SessionReplayer.Replay(fit[i], o.Limits);
-            builder.AddSession(fit[i], final);
-            fitEvents += final.Events;
+            finals[i] = SessionReplayer.Replay(fit[i], o.Limits);
+            fitEvents += finals[i].Events;
+            foldOf[i] = (int)(TrainingSplit.Unit(finals[i].SessionId, o.Seed, "fold") * folds);
             Report(progress, "baselines", i, fit.Count);
         }
-        var baselines = builder.Build();
+        var built = new SessionBaselines[folds + 1];
+        Parallel.For(0, folds + 1, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
+        {
+            // k == folds: all fit sessions (the shipped baselines); otherwise all but fold k.
+            var builder = new SessionBaselinesBuilder(o.Seed + k);
+            for (var i = 0; i < fit.Count; i++)
+            {
+                if (foldOf[i] != k)
+                {
+                    builder.AddSession(fit[i], finals[i]);
+                }
+            }
+            built[k] = builder.Build();
+        });
+        var baselines = built[folds];
         var extractor = new SessionFeatureExtractor(baselines);
+        var foldExtractors = new SessionFeatureExtractor[folds];
+        for (var k = 0; k < folds; k++)
+        {
+            foldExtractors[k] = new SessionFeatureExtractor(built[k]);
+        }
+        progress?.Report(new("baselines", 1));
 
         // 2. A seeded sample of every prefix of the fit sessions, plus every final state (for final verdicts).
         const int dim = FeatureSchema.Count;
@@ -114,6 +139,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         var f = new double[dim];
         for (var i = 0; i < fit.Count; i++)
         {
+            var rowExtractor = foldExtractors[foldOf[i]];
             SessionState? last = null;
             foreach (var state in SessionReplayer.Prefixes(fit[i], o.Limits))
             {
@@ -124,12 +150,12 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
                 {
                     continue;
                 }
-                AddRow(extractor, state, f, rows);
+                AddRow(rowExtractor, state, f, rows);
                 rowBuckets.Add((byte)bucket);
             }
             if (last is not null)
             {
-                AddRow(extractor, last, f, rows);
+                AddRow(rowExtractor, last, f, rows);
                 rowBuckets.Add(finalMarker);
             }
             Report(progress, "prefix features", i, fit.Count);

@@ -20,6 +20,9 @@ public sealed record ModelTrainerOptions
     /// <summary>Share of the normal training sessions held out to calibrate scores and choose the threshold.</summary>
     public double CalibrationFraction { get; init; } = 0.25;
 
+    /// <summary>Folds for cross-fitted baselines: training rows are featurized by baselines that did not see their session.</summary>
+    public int CrossFitFolds { get; init; } = 5;
+
     /// <summary>Rank of the RandomizedPca model.</summary>
     public int PcaRank { get; init; } = 8;
 
