@@ -91,21 +91,51 @@ public sealed class SessionCalibration
         return (j + t) / (k + 1.0);
     }
 
+    /// <summary>Share of the largest calibration maxima used to fit the tail when the target is beyond the sample.</summary>
+    public const double TailFraction = 0.05;
+
     /// <summary>
-    /// The alert threshold on the calibrated score for a target session false-positive rate: at most
-    /// ⌊fpr·points⌋ calibration sessions score at or above it.
+    /// The alert threshold on the calibrated score for a target session false-positive rate.
+    /// When the sample holds at least ~20 sessions above the target quantile, it is the empirical
+    /// quantile (ties kept together). Otherwise, because the largest one or two maxima of a
+    /// thousand sessions are a very noisy estimate of a 0.1 % quantile, the tail is modelled:
+    /// an exponential fitted to the top <see cref="TailFraction"/> (at least 10) maxima (peaks over
+    /// threshold), and the threshold is its (1 − fpr) quantile: raw = u + β·ln((m/k)/fpr).
     /// </summary>
     public double ThresholdFor(double targetFpr, out int calibrationAlerts)
     {
-        var k = SortedMaxima.Length;
-        var allowed = (int)Math.Floor(targetFpr * k);
-        var i = Math.Clamp(k - 1 - allowed, 0, k - 1);
-        // Ties share a score: move to the last of the tie group so none of them alerts.
-        while (i + 1 < k && SortedMaxima[i + 1] == SortedMaxima[i])
+        var s = SortedMaxima;
+        var k = s.Length;
+        var m = Math.Max(10, (int)Math.Ceiling(TailFraction * k));
+        double threshold;
+        if (k <= m || targetFpr * k >= m)
         {
-            i++;
+            var allowed = (int)Math.Floor(targetFpr * k);
+            var i = Math.Clamp(k - 1 - allowed, 0, k - 1);
+            // Ties share a score: move to the last of the tie group so none of them alerts.
+            while (i + 1 < k && s[i + 1] == s[i])
+            {
+                i++;
+            }
+            threshold = (i + 1) / (k + 1.0);
         }
-        calibrationAlerts = k - 1 - i;
-        return (i + 1) / (k + 1.0);
+        else
+        {
+            var u = s[k - 1 - m];
+            double excess = 0;
+            for (var i = k - m; i < k; i++)
+            {
+                excess += s[i] - u;
+            }
+            var beta = Math.Max(excess / m, 1e-9);
+            var raw = u + beta * Math.Log((double)m / k / targetFpr);
+            threshold = Score(raw);
+        }
+        calibrationAlerts = 0;
+        foreach (var v in s)
+        {
+            calibrationAlerts += Score(v) >= threshold ? 1 : 0;
+        }
+        return threshold;
     }
 }

@@ -44,21 +44,31 @@ public sealed class CalibrationUnitTests
     }
 
     [Theory]
-    [InlineData(0.01)]
     [InlineData(0.05)]
+    [InlineData(0.1)]
     [InlineData(0.2)]
-    public void Threshold_keeps_calibration_false_positives_within_target(double fpr)
+    public void Empirical_threshold_keeps_calibration_false_positives_within_target(double fpr)
     {
         var c = Build(1000, 3);
         var threshold = c.ThresholdFor(fpr, out var alerts);
-        var flagged = 0;
-        foreach (var m in c.SortedMaxima)
-        {
-            flagged += c.Score(m) >= threshold ? 1 : 0;
-        }
-        Assert.True(alerts == flagged, $"alerts {alerts} flagged {flagged} threshold {threshold} n {c.SortedMaxima.Length}");
+        var flagged = c.SortedMaxima.Count(m => c.Score(m) >= threshold);
+        Assert.Equal(alerts, flagged);
         Assert.True(flagged <= fpr * c.SortedMaxima.Length, $"{flagged} flagged for target {fpr}");
         Assert.True(flagged >= fpr * c.SortedMaxima.Length * 0.5, "threshold should not be needlessly high");
+    }
+
+    [Fact]
+    public void Tail_model_threshold_for_rare_targets_is_stable_and_ordered()
+    {
+        // Exponential maxima: the true 0.1 % quantile is 3·ln(1000) ≈ 20.7 raw.
+        var c = Build(1000, 4);
+        var strict = c.ThresholdFor(0.001, out var strictAlerts);
+        var loose = c.ThresholdFor(0.01, out var looseAlerts);
+        Assert.True(strict > loose);
+        Assert.True(strictAlerts <= looseAlerts);
+        Assert.InRange(strictAlerts, 0, 4);
+        Assert.InRange(looseAlerts, 3, 25);
+        Assert.True(c.Score(17) < strict && strict < c.Score(26), $"threshold {strict}");
     }
 
     [Fact]
