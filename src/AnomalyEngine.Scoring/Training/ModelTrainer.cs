@@ -194,7 +194,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         if (!o.NormalOnly && labels is not null && anomalous.Count > 0)
         {
             progress?.Report(new("supervised model", 0));
-            var training = BuildSupervisedRows(zRows, rowCount, anomalous, extractor, standardizer, groups, o);
+            var training = BuildSupervisedRows(fit, anomalous, extractor, standardizer, groups, o);
             supervisedRows = training.Count;
             supervised = SupervisedModel.Train(ml, training, o.Seed);
             progress?.Report(new("supervised model", 1));
@@ -281,21 +281,40 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
     }
 
     private static List<FeatureRow> BuildSupervisedRows(
-        float[] zRows, int rowCount, List<List<SessionEvent>> anomalous, SessionFeatureExtractor extractor,
+        List<List<SessionEvent>> normal, List<List<SessionEvent>> anomalous, SessionFeatureExtractor extractor,
         FeatureStandardizer standardizer, LengthGroups groups, ModelTrainerOptions o)
     {
-        const int dim = FeatureSchema.Count;
+        // Both classes are featurized by the shipped baselines, exactly as at serving time: a model
+        // trained on rows made by other baselines learns those baselines' artefacts.
+        var dim = FeatureSchema.Count;
         var rows = new List<FeatureRow>();
-        // Normal side: the sampled normal prefixes (capped so LightGbm stays quick).
-        var step = Math.Max(1, rowCount / 100_000);
-        for (var r = 0; r < rowCount; r += step)
+        var f = new double[dim];
+        var z = new double[dim];
+        long normalPrefixes = 0;
+        foreach (var list in normal)
         {
-            rows.Add(new FeatureRow { Features = zRows.AsSpan(r * dim, dim).ToArray(), Label = false });
+            normalPrefixes += list.Count;
+        }
+        var keep = Math.Min(1.0, 100_000.0 / Math.Max(1, normalPrefixes));
+        var sampler = new Random(o.Seed + 2);
+        foreach (var list in normal)
+        {
+            SessionState? last = null;
+            foreach (var state in SessionReplayer.Prefixes(list, o.Limits))
+            {
+                last = state;
+                if (keep >= 1.0 || sampler.NextDouble() < keep)
+                {
+                    rows.Add(StandardizedRow(extractor, standardizer, state, groups.Of(state.Events), f, z, false));
+                }
+            }
+            if (last is not null)
+            {
+                rows.Add(StandardizedRow(extractor, standardizer, last, groups.Count, f, z, false));
+            }
         }
         // Anomalous side: prefixes from the second half of each session on, where the anomaly has
         // usually shown itself; earlier prefixes would teach the model that normal starts are attacks.
-        var f = new double[dim];
-        var z = new double[dim];
         foreach (var list in anomalous)
         {
             var half = list.Count / 2;
