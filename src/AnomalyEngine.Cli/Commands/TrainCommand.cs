@@ -18,7 +18,7 @@ internal static class TrainCommand
         var targetFpr = new Option<double>("--target-fpr") { Description = "session-level false-positive rate the alert threshold is chosen for", DefaultValueFactory = _ => 0.005 };
         var seed = new Option<int>("--seed") { Description = "seed of every random choice", DefaultValueFactory = _ => 7 };
         var trainFraction = new Option<double>("--train-fraction") { Description = "share of eligible sessions (seeded by id) used for training; evaluate --exclude-training skips them", DefaultValueFactory = _ => 1.0 };
-        var calibrationFraction = new Option<double>("--calibration-fraction") { Description = "share of normal training sessions held out to calibrate the score and threshold", DefaultValueFactory = _ => 0.25 };
+        var calibrationFraction = new Option<double>("--calibration-fraction") { Description = "share of normal training sessions held out to calibrate the score and threshold", DefaultValueFactory = _ => 0.5 };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "skip and count malformed lines instead of failing" };
         var output = new Option<DirectoryInfo>("--out") { Description = "bundle folder to write", Required = true };
 
@@ -62,26 +62,42 @@ internal static class TrainCommand
             Scoring.ModelManifest? manifest = null;
             try
             {
-                AnsiConsole.Progress().AutoClear(false).Columns(
-                        new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                    .Start(ctx =>
+                if (Console.IsOutputRedirected)
+                {
+                    // No live display into a file or pipe: one line per stage is enough for logs.
+                    var seen = new HashSet<string>();
+                    var progress = new SynchronousProgress(p =>
                     {
-                        var tasks = new Dictionary<string, ProgressTask>();
-                        var progress = new SynchronousProgress(p =>
+                        if (seen.Add(p.Stage))
                         {
-                            if (!tasks.TryGetValue(p.Stage, out var task))
-                            {
-                                task = ctx.AddTask(p.Stage, maxValue: 1.0);
-                                tasks[p.Stage] = task;
-                            }
-                            task.Value = Math.Max(task.Value, p.Fraction);
-                        });
-                        manifest = new ModelTrainer(options).TrainToBundle(list, labelMap, outDir, progress);
-                        foreach (var t in tasks.Values)
-                        {
-                            t.Value = 1.0;
+                            Console.WriteLine($"  {p.Stage}…");
                         }
                     });
+                    manifest = new ModelTrainer(options).TrainToBundle(list, labelMap, outDir, progress);
+                }
+                else
+                {
+                    AnsiConsole.Progress().AutoClear(false).Columns(
+                            new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                        .Start(ctx =>
+                        {
+                            var tasks = new Dictionary<string, ProgressTask>();
+                            var progress = new SynchronousProgress(p =>
+                            {
+                                if (!tasks.TryGetValue(p.Stage, out var task))
+                                {
+                                    task = ctx.AddTask(p.Stage, maxValue: 1.0);
+                                    tasks[p.Stage] = task;
+                                }
+                                task.Value = Math.Max(task.Value, p.Fraction);
+                            });
+                            manifest = new ModelTrainer(options).TrainToBundle(list, labelMap, outDir, progress);
+                            foreach (var t in tasks.Values)
+                            {
+                                t.Value = 1.0;
+                            }
+                        });
+                }
             }
             catch (InvalidOperationException ex)
             {
