@@ -86,6 +86,41 @@ public sealed class ModelHostUnitTests(TrainedModelFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void Watcher_reloads_when_the_manifest_changes()
+    {
+        var live = CopyBundle();
+        var next = Path.Combine(Path.GetTempPath(), "ae-unit-watch-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var host = new ModelHost(new ModelHostOptions { BundlePath = live, WatchForChanges = true }, NullLogger<ModelHost>.Instance);
+            var before = host.Scorer;
+            using var reloaded = new ManualResetEventSlim();
+            host.Reloaded += _ => reloaded.Set();
+            var manifest = new ModelTrainer(new ModelTrainerOptions { Seed = 12, MinGroupRows = 200 })
+                .TrainToBundle(SyntheticSessions.Humans(300, seed: 8), null, next, null);
+            // Deploy like an operator would: data files first, manifest last.
+            foreach (var f in Directory.GetFiles(next))
+            {
+                if (Path.GetFileName(f) != "manifest.json")
+                {
+                    File.Copy(f, Path.Combine(live, Path.GetFileName(f)), true);
+                }
+            }
+            File.Copy(Path.Combine(next, "manifest.json"), Path.Combine(live, "manifest.json"), true);
+
+            // A generous wait for the file event, not a speed assertion.
+            Assert.True(reloaded.Wait(TimeSpan.FromSeconds(30)), "no reload after manifest.json changed");
+            Assert.NotSame(before, host.Scorer);
+            Assert.Equal(manifest.Version, host.Manifest.Version);
+        }
+        finally
+        {
+            Directory.Delete(live, true);
+            Directory.Delete(next, true);
+        }
+    }
+
+    [Fact]
     public void Missing_bundle_fails_with_a_clear_message()
     {
         var ex = Assert.Throws<ModelLoadException>(() => Host(Path.Combine(Path.GetTempPath(), "ae-no-such-bundle")));
