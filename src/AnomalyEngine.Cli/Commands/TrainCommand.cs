@@ -35,6 +35,11 @@ internal static class TrainCommand
                 CliInput.Error("--target-fpr must lie in (0,1)");
                 return ExitCodes.BadInput;
             }
+            if (parse.GetValue(trainFraction) is <= 0 or > 1 || parse.GetValue(calibrationFraction) is <= 0 or >= 1)
+            {
+                CliInput.Error("--train-fraction must lie in (0,1] and --calibration-fraction in (0,1)");
+                return ExitCodes.BadInput;
+            }
             var list = CliInput.ReadEvents(parse.GetValue(events)!.FullName, parse.GetValue(skipInvalid));
             if (list is null)
             {

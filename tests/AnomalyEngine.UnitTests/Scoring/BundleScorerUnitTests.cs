@@ -151,6 +151,34 @@ public sealed class BundleScorerUnitTests(TrainedModelFixture fixture) : IClassF
         Assert.Equal(1.0, features.First(f => f.Key == "nav_unseen_names").Value);
     }
 
+    [Fact]
+    public void Scoring_a_state_does_not_allocate()
+    {
+        var model = fixture.Bundle.Scorer.Model;
+        var states = new List<SessionState>
+        {
+            SessionReplayer.Replay(SyntheticSessions.AccountTakeover("a")),
+            SessionReplayer.Replay(SyntheticSessions.CredentialStuffing("c")),
+            SessionReplayer.Replay(SyntheticSessions.Human(new Random(4), "h")),
+        };
+        double sink = 0;
+        foreach (var s in states)
+        {
+            sink += model.RawScore(s, false) + model.RawScore(s, true);
+        }
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            foreach (var s in states)
+            {
+                sink += model.RawScore(s, false) + model.RawScore(s, true);
+            }
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(sink > 0);
+        Assert.Equal(0, allocated);
+    }
+
     internal static void CopyDir(string from, string to)
     {
         Directory.CreateDirectory(to);
