@@ -87,6 +87,11 @@ public sealed class ModelHost : IDisposable
                 throw new ModelLoadException(message);
             }
             _current = next;
+            if (_watcher is not null && !string.Equals(_bundlePath, target, StringComparison.Ordinal))
+            {
+                // Follow the bundle: later changes to the new folder reload, the old folder is let go.
+                _watcher.Path = target;
+            }
             _bundlePath = target;
             Log.BundleLoaded(_logger, next.Manifest.Version, target, next.Manifest.AlertThreshold, next.Manifest.TargetFpr);
             Reloaded?.Invoke(next.Manifest);
