@@ -90,6 +90,69 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
                 $"too few normal training sessions: {fit.Count} to fit and {calibration.Count} to calibrate (need 10 and 5)");
         }
 
+        // 1-5. Fit baselines, PCA, supervised model and tails; 6. calibrate on normal sessions
+        //    that model did not see: max raw score over each session's prefixes and its final
+        //    verdict, because a session alerts when any of them crosses.
+        var withSupervised = !o.NormalOnly && labels is not null && anomalous.Count > 0;
+        var maxima = new List<double>();
+        long calibrationEvents;
+        FittedModel fitted;
+        if (o.CrossCalibrate && !withSupervised)
+        {
+            // Cross-calibration: fit on one half, calibrate on the other, and the other way round;
+            // ship a model fitted on both halves. Every normal training session is then both fitted
+            // and calibrated on, and the threshold (from half-models, which saw less) is conservative.
+            var a = fit;
+            var b = calibration;
+            calibrationEvents = CollectMaxima(Fit(a, anomalous, false, progress).Model, b, maxima, progress);
+            calibrationEvents += CollectMaxima(Fit(b, anomalous, false, progress).Model, a, maxima, progress);
+            var all = new List<List<SessionEvent>>(a);
+            all.AddRange(b);
+            fitted = Fit(all, anomalous, false, progress);
+            fit = all;
+            calibration = all;
+        }
+        else
+        {
+            fitted = Fit(fit, anomalous, withSupervised, progress);
+            calibrationEvents = CollectMaxima(fitted.Model, calibration, maxima, progress);
+        }
+        var model = fitted.Model;
+        var supervised = fitted.Supervised;
+        var baselines = model.Baselines;
+        var sessionCalibration = SessionCalibration.Build(maxima);
+        var threshold = sessionCalibration.ThresholdFor(o.TargetFpr, out var calibrationAlerts);
+        progress?.Report(new("calibration", 1));
+        clock.Stop();
+
+        var summary = new TrainingSummary(
+            Sessions: sessions.Count,
+            Events: totalEvents,
+            TrainingSessions: trainingIds,
+            FitSessions: fit.Count,
+            FitEvents: fitted.FitEvents,
+            CalibrationSessions: calibration.Count,
+            CalibrationEvents: calibrationEvents,
+            AnomalousTrainingSessions: supervised is null ? 0 : anomalous.Count,
+            PrefixRows: fitted.RowCount,
+            SupervisedRows: fitted.SupervisedRows,
+            Vocabulary: baselines.VocabularySize,
+            Transitions: baselines.Transitions.Count,
+            LengthGroups: model.GroupCount,
+            CalibrationAlerts: calibrationAlerts,
+            CalibrationFpr: (double)calibrationAlerts / sessionCalibration.SortedMaxima.Length,
+            Seconds: clock.Elapsed.TotalSeconds);
+        return new TrainingResult(o, model, sessionCalibration, threshold, summary, fitted.Ml, fitted.PcaModel, fitted.PcaSchema, supervised, labels is not null);
+    }
+
+    /// <summary>Everything fitted from one set of normal sessions (and anomalous ones for the supervised model).</summary>
+    private sealed record FittedModel(
+        ScoringModel Model, MLContext Ml, ITransformer PcaModel, DataViewSchema PcaSchema, SupervisedModel? Supervised,
+        long FitEvents, int RowCount, int SupervisedRows);
+
+    private FittedModel Fit(List<List<SessionEvent>> fit, List<List<SessionEvent>> anomalous, bool withSupervised, IProgress<TrainingProgress>? progress)
+    {
+        var o = Options;
         // 1. Baselines from the fit sessions, plus cross-fitted baselines that each leave one fold
         //    out. Rows for the PCA model and the tail tables are computed with the baselines that
         //    did not see their session, so "never seen in training" is calibrated by how often a
@@ -191,7 +254,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         // 4. Supervised model, when labels carry anomalous training sessions.
         SupervisedModel? supervised = null;
         var supervisedRows = 0;
-        if (!o.NormalOnly && labels is not null && anomalous.Count > 0)
+        if (withSupervised)
         {
             progress?.Report(new("supervised model", 0));
             var training = BuildSupervisedRows(fit, anomalous, extractor, standardizer, groups, o);
@@ -234,51 +297,33 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         }
         var model = new ScoringModel(baselines, groups, standardizer, pca, supervised, tails);
 
-        // 6. Session-level calibration on held-out normal sessions: max raw score over each session's
-        //    prefixes and its final verdict, because a session alerts when any of them crosses.
-        var maxima = new List<double>(calibration.Count);
-        long calibrationEvents = 0;
-        for (var i = 0; i < calibration.Count; i++)
+        return new FittedModel(model, ml, pcaModel, pcaSchema, supervised, fitEvents, rowCount, supervisedRows);
+    }
+
+    /// <summary>Each session's highest raw score over its prefixes and its final verdict.</summary>
+    private long CollectMaxima(ScoringModel model, List<List<SessionEvent>> sessions, List<double> maxima, IProgress<TrainingProgress>? progress)
+    {
+        long events = 0;
+        for (var i = 0; i < sessions.Count; i++)
         {
             double max = 0;
             SessionState? last = null;
-            foreach (var state in SessionReplayer.Prefixes(calibration[i], o.Limits))
+            foreach (var state in SessionReplayer.Prefixes(sessions[i], Options.Limits))
             {
                 last = state;
                 max = Math.Max(max, model.RawScore(state, final: false));
-                calibrationEvents++;
+                events++;
             }
             if (last is not null)
             {
                 max = Math.Max(max, model.RawScore(last, final: true));
             }
             maxima.Add(max);
-            Report(progress, "calibration", i, calibration.Count);
+            Report(progress, "calibration", i, sessions.Count);
         }
-        var sessionCalibration = SessionCalibration.Build(maxima);
-        var threshold = sessionCalibration.ThresholdFor(o.TargetFpr, out var calibrationAlerts);
-        progress?.Report(new("calibration", 1));
-        clock.Stop();
-
-        var summary = new TrainingSummary(
-            Sessions: sessions.Count,
-            Events: totalEvents,
-            TrainingSessions: trainingIds,
-            FitSessions: fit.Count,
-            FitEvents: fitEvents,
-            CalibrationSessions: calibration.Count,
-            CalibrationEvents: calibrationEvents,
-            AnomalousTrainingSessions: supervised is null ? 0 : anomalous.Count,
-            PrefixRows: rowCount,
-            SupervisedRows: supervisedRows,
-            Vocabulary: baselines.VocabularySize,
-            Transitions: baselines.Transitions.Count,
-            LengthGroups: slots,
-            CalibrationAlerts: calibrationAlerts,
-            CalibrationFpr: (double)calibrationAlerts / sessionCalibration.SortedMaxima.Length,
-            Seconds: clock.Elapsed.TotalSeconds);
-        return new TrainingResult(o, model, sessionCalibration, threshold, summary, ml, pcaModel, pcaSchema, supervised, labels is not null);
+        return events;
     }
+
 
     private static List<FeatureRow> BuildSupervisedRows(
         List<List<SessionEvent>> normal, List<List<SessionEvent>> anomalous, SessionFeatureExtractor extractor,

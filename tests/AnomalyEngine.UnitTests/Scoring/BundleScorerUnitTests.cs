@@ -143,6 +143,18 @@ public sealed class BundleScorerUnitTests(TrainedModelFixture fixture) : IClassF
     }
 
     [Fact]
+    public void Cross_calibration_fits_and_calibrates_on_every_normal_session()
+    {
+        var events = SyntheticSessions.Humans(400, seed: 31);
+        var result = new ModelTrainer(new ModelTrainerOptions { Seed = 5, MinGroupRows = 200, CrossCalibrate = true }).Train(events, null);
+        Assert.Equal(400, result.Summary.FitSessions);
+        Assert.Equal(400, result.Summary.CalibrationSessions);
+        Assert.Equal(400, result.Calibration.SortedMaxima.Length);
+        var scorer = new AnomalyEngine.Scoring.BundleSessionScorer("x", result.Model, result.Calibration, new AnomalyEngine.Scoring.Calibration.AlertThresholder(result.AlertThreshold));
+        Assert.True(scorer.Score(SessionReplayer.Replay(SyntheticSessions.CredentialStuffing("c")), final: true).Anomalous);
+    }
+
+    [Fact]
     public void Describe_features_lists_the_schema_in_order()
     {
         var state = SessionReplayer.Replay(SyntheticSessions.AccountTakeover("d"));
