@@ -33,12 +33,12 @@ internal static class EvaluateCommand
             {
                 return ExitCodes.BadModel;
             }
-            var list = CliInput.ReadEvents(parse.GetValue(events)!.FullName, parse.GetValue(skipInvalid));
+            var list = CliInput.ReadEvents(parse.GetValue(events)!.ToString(), parse.GetValue(skipInvalid));
             if (list is null)
             {
                 return ExitCodes.BadInput;
             }
-            var labelMap = CliInput.ReadLabels(parse.GetValue(labels)!.FullName);
+            var labelMap = CliInput.ReadLabels(parse.GetValue(labels)!.ToString());
             if (labelMap is null)
             {
                 return ExitCodes.BadInput;

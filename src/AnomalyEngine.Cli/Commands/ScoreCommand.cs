@@ -28,7 +28,7 @@ internal static class ScoreCommand
             {
                 return ExitCodes.BadModel;
             }
-            var list = CliInput.ReadEvents(parse.GetValue(events)!.FullName, parse.GetValue(skipInvalid));
+            var list = CliInput.ReadEvents(parse.GetValue(events)!.ToString(), parse.GetValue(skipInvalid));
             if (list is null)
             {
                 return ExitCodes.BadInput;

@@ -40,7 +40,7 @@ internal static class TrainCommand
                 CliInput.Error("--train-fraction must lie in (0,1] and --calibration-fraction in (0,1)");
                 return ExitCodes.BadInput;
             }
-            var list = CliInput.ReadEvents(parse.GetValue(events)!.FullName, parse.GetValue(skipInvalid));
+            var list = CliInput.ReadEvents(parse.GetValue(events)!.ToString(), parse.GetValue(skipInvalid));
             if (list is null)
             {
                 return ExitCodes.BadInput;
@@ -48,7 +48,7 @@ internal static class TrainCommand
             Dictionary<string, Core.Events.SessionLabel>? labelMap = null;
             if (parse.GetValue(labels) is { } labelFile)
             {
-                labelMap = CliInput.ReadLabels(labelFile.FullName);
+                labelMap = CliInput.ReadLabels(labelFile.ToString());
                 if (labelMap is null)
                 {
                     return ExitCodes.BadInput;
