@@ -19,12 +19,13 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "seed of every random choice", DefaultValueFactory = _ => 7 };
         var trainFraction = new Option<double>("--train-fraction") { Description = "share of eligible sessions (seeded by id) used for training; evaluate --exclude-training skips them", DefaultValueFactory = _ => 1.0 };
         var calibrationFraction = new Option<double>("--calibration-fraction") { Description = "share of normal training sessions held out to calibrate the score and threshold", DefaultValueFactory = _ => 0.5 };
+        var crossFolds = new Option<int>("--cross-calibration-folds") { Description = "0: calibrate on a held-out share (--calibration-fraction); N ≥ 2: calibrate each of N folds with a model fitted on the others, ship a model fitted on all (normal-only)", DefaultValueFactory = _ => 0 };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "skip and count malformed lines instead of failing" };
         var output = new Option<DirectoryInfo>("--out") { Description = "bundle folder to write", Required = true };
 
         var command = new Command("train", "Train a model bundle (baselines, ML.NET PCA [+ LightGbm], calibration, threshold) from events.")
         {
-            events, labels, normalOnly, targetFpr, seed, trainFraction, calibrationFraction, skipInvalid, output,
+            events, labels, normalOnly, targetFpr, seed, trainFraction, calibrationFraction, crossFolds, skipInvalid, output,
         };
         command.SetAction(parse =>
         {
@@ -62,6 +63,8 @@ internal static class TrainCommand
                 NormalOnly = parse.GetValue(normalOnly),
                 TrainFraction = parse.GetValue(trainFraction),
                 CalibrationFraction = parse.GetValue(calibrationFraction),
+                CrossCalibrate = parse.GetValue(crossFolds) >= 2,
+                CrossCalibrationFolds = Math.Max(2, parse.GetValue(crossFolds)),
             };
             var outDir = parse.GetValue(output)!.FullName;
             Scoring.ModelManifest? manifest = null;

@@ -102,12 +102,25 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
             // Cross-calibration: fit on one half, calibrate on the other, and the other way round;
             // ship a model fitted on both halves. Every normal training session is then both fitted
             // and calibrated on, and the threshold (from half-models, which saw less) is conservative.
-            var a = fit;
-            var b = calibration;
-            calibrationEvents = CollectMaxima(Fit(a, anomalous, false, progress).Model, b, maxima, progress);
-            calibrationEvents += CollectMaxima(Fit(b, anomalous, false, progress).Model, a, maxima, progress);
-            var all = new List<List<SessionEvent>>(a);
-            all.AddRange(b);
+            var all = new List<List<SessionEvent>>(fit);
+            all.AddRange(calibration);
+            var folds = Math.Max(2, o.CrossCalibrationFolds);
+            var foldOf = new int[all.Count];
+            for (var i = 0; i < all.Count; i++)
+            {
+                foldOf[i] = (int)(TrainingSplit.Unit(all[i][0].SessionId, o.Seed, "calibration-fold") * folds);
+            }
+            calibrationEvents = 0;
+            for (var k = 0; k < folds; k++)
+            {
+                var train = new List<List<SessionEvent>>();
+                var held = new List<List<SessionEvent>>();
+                for (var i = 0; i < all.Count; i++)
+                {
+                    (foldOf[i] == k ? held : train).Add(all[i]);
+                }
+                calibrationEvents += CollectMaxima(Fit(train, anomalous, false, progress).Model, held, maxima, progress);
+            }
             fitted = Fit(all, anomalous, false, progress);
             fit = all;
             calibration = all;
