@@ -7,6 +7,9 @@ internal static class CliCommands
 {
     public static IEnumerable<Command> All()
     {
+        yield return TrainCommand.Create();
+        yield return ScoreCommand.Create();
+        yield return EvaluateCommand.Create();
         yield return SessionCommand.Create();
         yield return ExportLabelsCommand.Create();
         yield return SimulateCommand.Create();

@@ -1,0 +1,98 @@
+using AnomalyEngine.Core.Features;
+using AnomalyEngine.Core.Sessions;
+using AnomalyEngine.Core.Verdicts;
+
+namespace AnomalyEngine.Core.Detectors;
+
+/// <summary>
+/// Explains timing anomalies: gaps too even (bots), too fast or too slow overall, gaps of a
+/// transition far from its baseline, and views/actions whose duration_ms is far from usual.
+/// </summary>
+public static class DurationDetector
+{
+    /// <summary>Appends timing reasons whose components are surprising enough.</summary>
+    public static void Explain(ExplainContext ctx, List<Reason> reasons)
+    {
+        var s = ctx.State;
+        var b = ctx.Baselines;
+        const string d = DetectorNames.Durations;
+        var typicalGap = Math.Exp(b.GapCenter) - 1;
+
+        var regular = ctx.Surprise("dur_regularity");
+        if (regular >= ExplainContext.MinSurprise && s.Gaps > 0)
+        {
+            var mean = s.GapSum / s.Gaps;
+            var sd = Math.Sqrt(Math.Max(0, s.GapSumSq / s.Gaps - mean * mean));
+            ctx.Add(reasons, "TIMING_TOO_REGULAR", d,
+                $"gaps {ExplainContext.FormatMs(mean)} ± {ExplainContext.FormatMs(sd)} (typical sessions: median gap {ExplainContext.FormatMs(typicalGap)}, variation {ExplainContext.Fmt(b.TypicalGapCv * 100, "0")}%)",
+                regular, new() { ["gap_mean_ms"] = ExplainContext.Fmt(mean, "0"), ["gap_sd_ms"] = ExplainContext.Fmt(sd, "0"), ["gap_cv"] = ExplainContext.Fmt(ctx.Features[FeatureSchema.DurGapCv], "0.000"), ["typical_cv"] = ExplainContext.Fmt(b.TypicalGapCv, "0.000") });
+        }
+
+        var speed = ctx.Surprise("dur_speed_z");
+        if (speed >= ExplainContext.MinSurprise && s.Gaps > 0)
+        {
+            var z = ctx.Features[FeatureSchema.DurSpeedZ];
+            var typical = Math.Exp(s.LogGapSum / s.Gaps) - 1;
+            var fast = z < 0;
+            ctx.Add(reasons, fast ? "TIMING_TOO_FAST" : "TIMING_TOO_SLOW", d,
+                $"typical gap {ExplainContext.FormatMs(typical)} between events (normal sessions: {ExplainContext.FormatMs(typicalGap)})",
+                speed, new() { ["gap_geomean_ms"] = ExplainContext.Fmt(typical, "0"), ["baseline_ms"] = ExplainContext.Fmt(typicalGap, "0"), ["z"] = ExplainContext.Fmt(z, "0.0") });
+        }
+
+        var gaps = ctx.Surprise("dur_gap_dev");
+        if (gaps >= ExplainContext.MinSurprise)
+        {
+            string? worst = null;
+            double worstZ = 0, worstMean = 0, worstBase = 0;
+            foreach (var (key, t) in s.Transitions)
+            {
+                if (t.Count > 0 && b.TryGetTransition(key, out var tb) && tb.GapSamples >= 5)
+                {
+                    var meanLog = t.LogGapSum / t.Count;
+                    var z = Math.Abs(meanLog - tb.GapCenter) / tb.GapScale;
+                    if (z > worstZ)
+                    {
+                        worst = key;
+                        worstZ = z;
+                        worstMean = Math.Exp(meanLog) - 1;
+                        worstBase = Math.Exp(tb.GapCenter) - 1;
+                    }
+                }
+            }
+            if (worst is not null)
+            {
+                ctx.Add(reasons, "TIMING_UNUSUAL_GAPS", d,
+                    $"{ExplainContext.Arrow(worst)} took {ExplainContext.FormatMs(worstMean)} (typical: {ExplainContext.FormatMs(worstBase)})",
+                    gaps, new() { ["transition"] = ExplainContext.Arrow(worst), ["gap_ms"] = ExplainContext.Fmt(worstMean, "0"), ["baseline_ms"] = ExplainContext.Fmt(worstBase, "0"), ["z"] = ExplainContext.Fmt(worstZ, "0.0") });
+            }
+        }
+
+        var durations = ctx.Surprise("dur_duration_dev");
+        if (durations >= ExplainContext.MinSurprise)
+        {
+            string? worst = null;
+            double worstZ = 0, worstMean = 0, worstBase = 0;
+            foreach (var (name, ns) in s.Names)
+            {
+                if (ns.Durations > 0 && b.TryGetName(name, out var nb) && nb.DurationSamples >= 5)
+                {
+                    var meanLog = ns.LogDurationSum / ns.Durations;
+                    var z = Math.Abs(meanLog - nb.DurationCenter) / nb.DurationScale;
+                    if (z > worstZ)
+                    {
+                        worst = name;
+                        worstZ = z;
+                        worstMean = Math.Exp(meanLog) - 1;
+                        worstBase = Math.Exp(nb.DurationCenter) - 1;
+                    }
+                }
+            }
+            if (worst is not null)
+            {
+                ctx.Add(reasons, "DURATION_UNUSUAL", d,
+                    $"{worst} took {ExplainContext.FormatMs(worstMean)} (typical: {ExplainContext.FormatMs(worstBase)})",
+                    durations, new() { ["name"] = worst, ["duration_ms"] = ExplainContext.Fmt(worstMean, "0"), ["baseline_ms"] = ExplainContext.Fmt(worstBase, "0"), ["z"] = ExplainContext.Fmt(worstZ, "0.0") });
+            }
+        }
+    }
+}

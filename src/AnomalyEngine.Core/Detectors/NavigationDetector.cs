@@ -1,0 +1,180 @@
+using AnomalyEngine.Core.Sessions;
+using AnomalyEngine.Core.Verdicts;
+
+namespace AnomalyEngine.Core.Detectors;
+
+/// <summary>
+/// Explains navigation anomalies: transitions or names never seen in training, an unlikely entry
+/// point, an unlikely path (high Markov surprise) and names repeated far more than usual.
+/// </summary>
+public static class NavigationDetector
+{
+    /// <summary>Appends navigation reasons whose components are surprising enough.</summary>
+    public static void Explain(ExplainContext ctx, List<Reason> reasons)
+    {
+        var s = ctx.State;
+        var b = ctx.Baselines;
+        const string d = DetectorNames.Navigation;
+
+        var unseen = Math.Max(ctx.Surprise("nav_unseen_transition_share"), 0);
+        if (unseen >= ExplainContext.MinSurprise)
+        {
+            string? worst = null;
+            long worstCount = 0, distinct = 0, steps = 0;
+            foreach (var (key, t) in s.Transitions)
+            {
+                if (key == SessionState.OverflowKey)
+                {
+                    continue;
+                }
+                b.TransitionSurprise(key, out var seen);
+                if (!seen)
+                {
+                    distinct++;
+                    steps += t.Count;
+                    if (worst is null || t.Count > worstCount || (t.Count == worstCount && string.CompareOrdinal(key, worst) < 0))
+                    {
+                        worst = key;
+                        worstCount = t.Count;
+                    }
+                }
+            }
+            if (worst is not null)
+            {
+                var more = distinct > 1 ? $" (and {distinct - 1} more unseen transitions)" : "";
+                ctx.Add(reasons, "NAV_UNSEEN_TRANSITION", d, $"{ExplainContext.Arrow(worst)} never seen in training{more}", unseen,
+                    new() { ["transition"] = ExplainContext.Arrow(worst), ["times"] = worstCount.ToString(), ["unseen_transitions"] = distinct.ToString(), ["unseen_steps"] = steps.ToString() });
+            }
+        }
+
+        var names = ctx.Surprise("nav_unseen_names");
+        if (names >= ExplainContext.MinSurprise)
+        {
+            var list = new List<string>();
+            foreach (var (name, _) in s.Names)
+            {
+                if (name == SessionState.OverflowKey || !b.TryGetName(name, out _))
+                {
+                    list.Add(name);
+                }
+            }
+            list.Sort(StringComparer.Ordinal);
+            if (list.Count > 0)
+            {
+                var shown = string.Join(", ", list.GetRange(0, Math.Min(3, list.Count)));
+                ctx.Add(reasons, "NAV_UNSEEN_NAME", d, $"{shown} never seen in training{(list.Count > 3 ? $" (+{list.Count - 3} more)" : "")}", names,
+                    new() { ["names"] = shown, ["unseen_names"] = list.Count.ToString() });
+            }
+        }
+
+        var rare = ctx.Surprise("nav_rare_name");
+        if (rare >= ExplainContext.MinSurprise && names < ExplainContext.MinSurprise)
+        {
+            string? rarest = null;
+            long sessions = long.MaxValue;
+            foreach (var (name, _) in s.Names)
+            {
+                if (b.TryGetName(name, out var nb) && nb.Sessions < sessions)
+                {
+                    rarest = name;
+                    sessions = nb.Sessions;
+                }
+            }
+            if (rarest is not null)
+            {
+                var share = b.Sessions > 0 ? (double)sessions / b.Sessions : 0;
+                ctx.Add(reasons, "NAV_RARE_NAME", d, $"{rarest} occurs in only {ExplainContext.Fmt(share * 100, "0.###")}% of training sessions", rare,
+                    new() { ["name"] = rarest, ["training_sessions_with_name"] = sessions.ToString(), ["training_sessions"] = b.Sessions.ToString() });
+            }
+        }
+
+        var exit = ctx.Surprise("nav_exit_surprise");
+        if (exit >= ExplainContext.MinSurprise && s.LastName is { } lastName)
+        {
+            var ends = b.TryGetName(lastName, out var lb) ? lb.EndCount : 0;
+            ctx.Add(reasons, "NAV_UNUSUAL_EXIT", d, $"session ended after {lastName}, where {ends} of {b.Sessions} training sessions end", exit,
+                new() { ["last"] = lastName, ["training_ends"] = ends.ToString(), ["events"] = s.Events.ToString() });
+        }
+
+        var deficit = ctx.Surprise("nav_count_deficit");
+        if (deficit >= ExplainContext.MinSurprise)
+        {
+            var missing = new List<string>();
+            foreach (var (name, nb) in b.RequiredNames)
+            {
+                var c = s.Names.TryGetValue(name, out var ns) ? ns.Count : 0;
+                if (Math.Log(1.0 + c) < nb.CountQ01)
+                {
+                    missing.Add($"{name} ×{c} (usually ≥ {ExplainContext.Fmt(Math.Exp(nb.CountQ01) - 1, "0")})");
+                }
+            }
+            if (missing.Count > 0)
+            {
+                ctx.Add(reasons, "NAV_MISSING_STEPS", d, $"session ended without the usual steps: {string.Join(", ", missing.GetRange(0, Math.Min(3, missing.Count)))}", deficit,
+                    new() { ["missing"] = missing.Count.ToString() });
+            }
+        }
+
+        var entry = ctx.Surprise("nav_entry_surprise");
+        if (entry >= ExplainContext.MinSurprise && s.FirstName is { } first)
+        {
+            var starts = b.TryGetName(first, out var nb) ? nb.StartCount : 0;
+            var share = b.Sessions > 0 ? (double)starts / b.Sessions : 0;
+            ctx.Add(reasons, "NAV_RARE_ENTRY", d, $"session started at {first}, where {ExplainContext.Fmt(share * 100, "0.###")}% of training sessions start", entry,
+                new() { ["entry"] = first, ["training_starts"] = starts.ToString(), ["training_sessions"] = b.Sessions.ToString() });
+        }
+
+        var path = Math.Max(ctx.Surprise("nav_surprise_mean"), ctx.Surprise("nav_surprise_max"));
+        if (path >= ExplainContext.MinSurprise)
+        {
+            string? rarest = null;
+            double rarestSurprise = 0;
+            foreach (var (key, _) in s.Transitions)
+            {
+                if (key == SessionState.OverflowKey)
+                {
+                    continue;
+                }
+                var sp = b.TransitionSurprise(key, out var seen);
+                if (seen && sp > rarestSurprise)
+                {
+                    rarest = key;
+                    rarestSurprise = sp;
+                }
+            }
+            var message = rarest is null
+                ? $"unusual path: mean step surprise {ExplainContext.Fmt(ctx.Features[Features.FeatureSchema.NavSurpriseMean], "0.0")} nats"
+                : $"unusual path: {ExplainContext.Arrow(rarest)} follows in only {ExplainContext.Fmt(Math.Exp(-rarestSurprise) * 100, "0.###")}% of training steps";
+            ctx.Add(reasons, "NAV_UNLIKELY_PATH", d, message, path,
+                new() { ["mean_surprise"] = ExplainContext.Fmt(ctx.Features[Features.FeatureSchema.NavSurpriseMean], "0.00"), ["rarest_transition"] = rarest is null ? "" : ExplainContext.Arrow(rarest) });
+        }
+
+        var repeats = ctx.Surprise("nav_count_excess");
+        if (repeats >= ExplainContext.MinSurprise)
+        {
+            string? worst = null;
+            double worstExcess = 0;
+            long count = 0;
+            double q99 = 0;
+            foreach (var (name, ns) in s.Names)
+            {
+                if (b.TryGetName(name, out var nb))
+                {
+                    var excess = Math.Log(1.0 + ns.Count) - nb.CountQ99;
+                    if (excess > worstExcess)
+                    {
+                        worst = name;
+                        worstExcess = excess;
+                        count = ns.Count;
+                        q99 = Math.Exp(nb.CountQ99) - 1;
+                    }
+                }
+            }
+            if (worst is not null)
+            {
+                ctx.Add(reasons, "NAV_EXCESS_REPEATS", d, $"{worst} {count} times in the session (training p99: {ExplainContext.Fmt(q99, "0")})", repeats,
+                    new() { ["name"] = worst, ["count"] = count.ToString(), ["training_p99"] = ExplainContext.Fmt(q99, "0") });
+            }
+        }
+    }
+}

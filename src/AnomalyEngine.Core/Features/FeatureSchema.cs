@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AnomalyEngine.Core.Features;
+
+/// <summary>
+/// The session feature vector: names and positions. A model bundle records <see cref="Hash"/>;
+/// a bundle built for another schema is refused at load, because its numbers would mean other things.
+/// </summary>
+public static class FeatureSchema
+{
+    /// <summary>Bump when a feature's definition changes without its name changing.</summary>
+    public const int Revision = 1;
+
+    /// <summary>Mean surprise (−ln p) over the entry and every transition, count-weighted.</summary>
+    public const int NavSurpriseMean = 0;
+    /// <summary>Largest surprise of the entry or any transition taken.</summary>
+    public const int NavSurpriseMax = 1;
+    /// <summary>Share of transitions taken that never occurred in training.</summary>
+    public const int NavUnseenTransitionShare = 2;
+    /// <summary>ln(1 + distinct unseen transitions).</summary>
+    public const int NavUnseenTransitions = 3;
+    /// <summary>Distinct event names never seen in training.</summary>
+    public const int NavUnseenNames = 4;
+    /// <summary>Rarity of the rarest name in the session: −ln share of training sessions that contain it.</summary>
+    public const int NavRareName = 5;
+    /// <summary>Surprise of the entry point (start state → first name).</summary>
+    public const int NavEntrySurprise = 6;
+    /// <summary>Surprise of ending after the latest name (latest name → end state); used for final verdicts.</summary>
+    public const int NavExitSurprise = 7;
+    /// <summary>Distinct names / events.</summary>
+    public const int NavBreadth = 8;
+    /// <summary>ln(1 + events − distinct names): how often pages/actions are revisited.</summary>
+    public const int NavRevisits = 9;
+    /// <summary>Count excess: √Σ over names of the squared robust z of ln(1+count) above the training p99.</summary>
+    public const int NavCountExcess = 10;
+    /// <summary>Count deficit: √Σ over names nearly every training session has, of the squared z below their p1; used for final verdicts.</summary>
+    public const int NavCountDeficit = 11;
+    /// <summary>ln(1 + events): session length.</summary>
+    public const int DurLogEvents = 12;
+    /// <summary>ln(1 + elapsed seconds).</summary>
+    public const int DurLogElapsed = 13;
+    /// <summary>RMS robust z of ln(1+gap) against each transition's baseline (exact from moments).</summary>
+    public const int DurGapDev = 14;
+    /// <summary>RMS robust z of ln(1+duration_ms) against each name's baseline.</summary>
+    public const int DurDurationDev = 15;
+    /// <summary>Signed robust z of the session's mean ln(1+gap) against all gaps: negative = too fast.</summary>
+    public const int DurSpeedZ = 16;
+    /// <summary>Coefficient of variation of gaps (0 with fewer than 2 gaps).</summary>
+    public const int DurGapCv = 17;
+    /// <summary>How much more even the gaps are than typical sessions: max(0, ln(cv_typical + 0.01) − ln(cv + 0.01)), 3+ gaps.</summary>
+    public const int DurRegularity = 18;
+    /// <summary>ln(1 + max binomial excess z of failures of one name over its baseline failure rate).</summary>
+    public const int FailExcessZ = 19;
+    /// <summary>Failed / attempted actions.</summary>
+    public const int FailRatio = 20;
+    /// <summary>Longest run of consecutive failed actions.</summary>
+    public const int FailMaxStreak = 21;
+    /// <summary>Failures per minute of session time (time floored at 10 s).</summary>
+    public const int FailPerMinute = 22;
+    /// <summary>ln(1 + failed actions).</summary>
+    public const int FailCount = 23;
+
+    /// <summary>Number of features.</summary>
+    public const int Count = 24;
+
+    private static readonly string[] NameTable =
+    [
+        "nav_surprise_mean", "nav_surprise_max", "nav_unseen_transition_share", "nav_unseen_transitions",
+        "nav_unseen_names", "nav_rare_name", "nav_entry_surprise", "nav_exit_surprise", "nav_breadth", "nav_revisits", "nav_count_excess",
+        "nav_count_deficit",
+        "dur_log_events", "dur_log_elapsed", "dur_gap_dev", "dur_duration_dev", "dur_speed_z", "dur_gap_cv",
+        "dur_regularity",
+        "fail_excess_z", "fail_ratio", "fail_max_streak", "fail_per_minute", "fail_count",
+    ];
+
+    /// <summary>Feature names in vector order.</summary>
+    public static IReadOnlyList<string> Names => NameTable;
+
+    /// <summary>SHA-256 (hex, first 16 chars) over the revision and the names in order.</summary>
+    public static string Hash { get; } = ComputeHash(NameTable);
+
+    /// <summary>The schema hash of a given list of names (used to check a bundle's manifest).</summary>
+    public static string ComputeHash(IReadOnlyList<string> names)
+    {
+        var sb = new StringBuilder().Append("rev").Append(Revision);
+        foreach (var n in names)
+        {
+            sb.Append('|').Append(n);
+        }
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()));
+        return Convert.ToHexStringLower(bytes)[..16];
+    }
+}

@@ -1,0 +1,198 @@
+namespace AnomalyEngine.Core.Features;
+
+/// <summary>What training learned about one event name.</summary>
+/// <param name="Sessions">Training sessions in which the name occurred.</param>
+/// <param name="Events">Training events with this name.</param>
+/// <param name="StartCount">Sessions that started with it.</param>
+/// <param name="EndCount">Sessions that ended with it.</param>
+/// <param name="OutTotal">Transitions taken out of it (the Markov row total).</param>
+/// <param name="Attempts">Actions with it that reported success or failure.</param>
+/// <param name="Failures">Of those, failed.</param>
+/// <param name="FailuresP99">99th percentile of failures of this name per session (sessions with attempts).</param>
+/// <param name="CountQ99">99th percentile of ln(1 + count per session), sessions where it occurs.</param>
+/// <param name="CountQ01">1st percentile of ln(1 + count per session) over all sessions (0 unless nearly every session has the name).</param>
+/// <param name="CountScale">Robust spread (1.4826·MAD, floored) of ln(1 + count per session).</param>
+/// <param name="DurationCenter">Median ln(1 + duration_ms) over events that carried it.</param>
+/// <param name="DurationScale">Robust spread of ln(1 + duration_ms), floored.</param>
+/// <param name="DurationSamples">Events that carried duration_ms.</param>
+public sealed record NameBaseline(
+    long Sessions,
+    long Events,
+    long StartCount,
+    long EndCount,
+    long OutTotal,
+    long Attempts,
+    long Failures,
+    double FailuresP99,
+    double CountQ99,
+    double CountQ01,
+    double CountScale,
+    double DurationCenter,
+    double DurationScale,
+    long DurationSamples);
+
+/// <summary>What training learned about one transition (from → to).</summary>
+/// <param name="Count">Times it was taken in training.</param>
+/// <param name="GapCenter">Median ln(1 + gap_ms).</param>
+/// <param name="GapScale">Robust spread of ln(1 + gap_ms), floored.</param>
+/// <param name="GapSamples">Gaps behind the two figures.</param>
+public sealed record TransitionBaseline(long Count, double GapCenter, double GapScale, long GapSamples);
+
+/// <summary>
+/// Everything the features compare a session with: a first-order Markov model over event names
+/// with start and end states, smoothed towards the names' overall frequencies (a Dirichlet prior
+/// of weight <see cref="Alpha"/> on the unigram distribution, so an unseen step into a common
+/// page is mildly surprising and one into a rare page very surprising), per-name and per-transition timing baselines (medians and MADs on
+/// ln(1+ms)), per-name failure rates and count profiles. Immutable and thread-safe; lookups by span
+/// so the hot path does not allocate.
+/// </summary>
+public sealed class SessionBaselines
+{
+    /// <summary>Timing spreads are floored at this (log scale) so constant training gaps do not make every jitter infinite.</summary>
+    public const double MinLogScale = 0.1;
+
+    private readonly Dictionary<string, NameBaseline> _names;
+    private readonly Dictionary<string, TransitionBaseline> _transitions;
+    private readonly Dictionary<string, double> _transitionSurprise;
+    private readonly Dictionary<string, NameBaseline>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
+    private readonly double _unigramDenominator;
+    private readonly double _globalEndRate;
+
+    /// <summary>Creates baselines from learned figures (the builder or a loaded bundle).</summary>
+    public SessionBaselines(
+        long sessions,
+        double alpha,
+        double gapCenter,
+        double gapScale,
+        double typicalGapCv,
+        IReadOnlyDictionary<string, NameBaseline> names,
+        IReadOnlyDictionary<string, TransitionBaseline> transitions)
+    {
+        Sessions = sessions;
+        Alpha = alpha;
+        GapCenter = gapCenter;
+        GapScale = Math.Max(gapScale, MinLogScale);
+        TypicalGapCv = typicalGapCv;
+        _names = new Dictionary<string, NameBaseline>(names, StringComparer.Ordinal);
+        _transitions = new Dictionary<string, TransitionBaseline>(transitions, StringComparer.Ordinal);
+        _nameLookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+        long attempts = 0, failures = 0, events = 0;
+        foreach (var n in _names.Values)
+        {
+            attempts += n.Attempts;
+            failures += n.Failures;
+            events += n.Events;
+        }
+        TotalEvents = events;
+        GlobalFailRate = (failures + 0.5) / (attempts + 1.0);
+        _unigramDenominator = events + 0.5 * (_names.Count + 1);
+        _globalEndRate = (sessions + 0.5) / (events + 1.0);
+        // Precomputed so scoring a seen transition is one dictionary lookup.
+        _transitionSurprise = new Dictionary<string, double>(_transitions.Count, StringComparer.Ordinal);
+        foreach (var (key, t) in _transitions)
+        {
+            var i = key.IndexOf('\t');
+            var outTotal = i > 0 && _names.TryGetValue(key[..i], out var from) ? from.OutTotal : 0;
+            var to = _names.TryGetValue(key[(i + 1)..], out var toName) ? toName : null;
+            _transitionSurprise[key] = -Math.Log((t.Count + alpha * Unigram(to)) / (outTotal + alpha));
+        }
+        UnseenNameSurprise = -Math.Log(Unigram(null));
+        UnseenNameRarity = -Math.Log(0.5 / (sessions + 1.0));
+        var required = new List<KeyValuePair<string, NameBaseline>>();
+        foreach (var (name, n) in _names)
+        {
+            if (n.CountQ01 > 0)
+            {
+                required.Add(new(name, n));
+            }
+        }
+        required.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        RequiredNames = [.. required];
+    }
+
+    /// <summary>Names nearly every training session has (p1 of their count above zero), for the count deficit.</summary>
+    public KeyValuePair<string, NameBaseline>[] RequiredNames { get; }
+
+    /// <summary>Training sessions behind the baselines.</summary>
+    public long Sessions { get; }
+    /// <summary>Training events.</summary>
+    public long TotalEvents { get; }
+    /// <summary>Weight of the unigram prior in the Markov model (pseudo-transitions per row).</summary>
+    public double Alpha { get; }
+    /// <summary>Median ln(1 + gap_ms) over all training gaps.</summary>
+    public double GapCenter { get; }
+    /// <summary>Robust spread of ln(1 + gap_ms) over all training gaps.</summary>
+    public double GapScale { get; }
+    /// <summary>Median coefficient of variation of gaps over training sessions with 3+ gaps.</summary>
+    public double TypicalGapCv { get; }
+    /// <summary>Failure rate over all actions of all names (for names never attempted in training).</summary>
+    public double GlobalFailRate { get; }
+    /// <summary>Distinct names in training.</summary>
+    public int VocabularySize => _names.Count;
+    /// <summary>Surprise of a step into a name never seen in training (−ln of its smoothed unigram share).</summary>
+    public double UnseenNameSurprise { get; }
+    /// <summary>Rarity of a name no training session had: −ln(0.5 / (sessions + 1)).</summary>
+    public double UnseenNameRarity { get; }
+
+    /// <summary>Smoothed share of all training events that have this name (add-½; null = unseen name).</summary>
+    public double Unigram(NameBaseline? name) => ((name?.Events ?? 0) + 0.5) / _unigramDenominator;
+
+    /// <summary>−ln share of training sessions that contain the name (add-½): how rare a page or action is.</summary>
+    public double Rarity(NameBaseline? name) => name is null ? UnseenNameRarity : -Math.Log((name.Sessions + 0.5) / (Sessions + 1.0));
+    /// <summary>Per-name baselines.</summary>
+    public IReadOnlyDictionary<string, NameBaseline> Names => _names;
+    /// <summary>Per-transition baselines, keyed like <see cref="Sessions.SessionState.Transitions"/>.</summary>
+    public IReadOnlyDictionary<string, TransitionBaseline> Transitions => _transitions;
+
+    /// <summary>Looks a name up without allocating.</summary>
+    public bool TryGetName(ReadOnlySpan<char> name, out NameBaseline baseline)
+        => _nameLookup.TryGetValue(name, out baseline!);
+
+    /// <summary>Looks a name up.</summary>
+    public bool TryGetName(string name, out NameBaseline baseline) => _names.TryGetValue(name, out baseline!);
+
+    /// <summary>Looks a transition up.</summary>
+    public bool TryGetTransition(string key, out TransitionBaseline baseline) => _transitions.TryGetValue(key, out baseline!);
+
+    /// <summary>−ln p(first name | start).</summary>
+    public double EntrySurprise(string? firstName)
+    {
+        var n = firstName is not null && _names.TryGetValue(firstName, out var nb) ? nb : null;
+        return -Math.Log(((n?.StartCount ?? 0) + Alpha * Unigram(n)) / (Sessions + Alpha));
+    }
+
+    /// <summary>−ln p(session ends | latest name): how unusual it is to stop here.</summary>
+    public double ExitSurprise(string? lastName)
+    {
+        if (lastName is null || !_names.TryGetValue(lastName, out var n))
+        {
+            return UnseenNameSurprise;
+        }
+        return -Math.Log((n.EndCount + Alpha * _globalEndRate) / (n.EndCount + n.OutTotal + Alpha));
+    }
+
+    /// <summary>−ln p(to | from) for a transition key; <paramref name="seen"/> tells whether training had it.</summary>
+    public double TransitionSurprise(string key, out bool seen)
+    {
+        if (_transitionSurprise.TryGetValue(key, out var s))
+        {
+            seen = true;
+            return s;
+        }
+        seen = false;
+        var i = key.IndexOf('\t');
+        var to = i >= 0 && _nameLookup.TryGetValue(key.AsSpan(i + 1), out var toName) ? toName : null;
+        if (i > 0 && _nameLookup.TryGetValue(key.AsSpan(0, i), out var from))
+        {
+            return -Math.Log(Alpha * Unigram(to) / (from.OutTotal + Alpha));
+        }
+        return -Math.Log(Unigram(to));
+    }
+
+    /// <summary>Pseudo-attempts at the global rate added to each name's failure rate, so one failure in one attempt is not "fails half the time".</summary>
+    public const double FailRatePriorWeight = 5.0;
+
+    /// <summary>Smoothed failure rate of a name (global rate for names never attempted).</summary>
+    public double FailRate(NameBaseline? name)
+        => name is null ? GlobalFailRate : (name.Failures + FailRatePriorWeight * GlobalFailRate) / (name.Attempts + FailRatePriorWeight);
+}

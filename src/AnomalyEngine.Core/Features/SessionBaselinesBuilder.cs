@@ -1,0 +1,214 @@
+using AnomalyEngine.Core.Events;
+using AnomalyEngine.Core.Sessions;
+
+namespace AnomalyEngine.Core.Features;
+
+/// <summary>
+/// Learns <see cref="SessionBaselines"/> from training sessions. Counts come from the final
+/// <see cref="SessionState"/>; medians and MADs need individual values, so gaps and durations are
+/// read from the session's time-ordered events into seeded reservoirs (bounded memory on any input).
+/// </summary>
+public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
+{
+    private const int ReservoirCap = 2048;
+
+    private readonly Random _random = new(seed);
+    private readonly Dictionary<string, NameAccumulator> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Count, Reservoir Gaps)> _transitions = new(StringComparer.Ordinal);
+    private readonly Reservoir _allGaps = new();
+    private readonly Reservoir _gapCvs = new();
+    private long _sessions;
+
+    /// <summary>Adds one training session: its events in time order and its final state.</summary>
+    public void AddSession(IReadOnlyList<SessionEvent> orderedEvents, SessionState final)
+    {
+        _sessions++;
+        foreach (var (name, ns) in final.Names)
+        {
+            if (name == SessionState.OverflowKey)
+            {
+                continue;
+            }
+            var acc = Name(name);
+            acc.Sessions++;
+            acc.Events += ns.Count;
+            acc.Attempts += ns.Attempts;
+            acc.Failures += ns.Failures;
+            if (ns.Attempts > 0)
+            {
+                acc.FailuresPerSession.Add(ns.Failures, _random);
+            }
+            acc.LogCounts.Add(Math.Log(1.0 + ns.Count), _random);
+        }
+        if (final.FirstName is { } first)
+        {
+            Name(first).StartCount++;
+        }
+        if (final.LastName is { } last)
+        {
+            Name(last).EndCount++;
+        }
+        foreach (var (key, t) in final.Transitions)
+        {
+            if (key == SessionState.OverflowKey)
+            {
+                continue;
+            }
+            var i = key.IndexOf(SessionState.TransitionSeparator);
+            if (i > 0)
+            {
+                Name(key[..i]).OutTotal += t.Count;
+            }
+            if (_transitions.TryGetValue(key, out var entry))
+            {
+                _transitions[key] = (entry.Count + t.Count, entry.Gaps);
+            }
+            else
+            {
+                _transitions[key] = (t.Count, new Reservoir());
+            }
+        }
+        if (final.Gaps >= 3)
+        {
+            var mean = final.GapSum / final.Gaps;
+            var variance = Math.Max(0, final.GapSumSq / final.Gaps - mean * mean);
+            _gapCvs.Add(mean > 0 ? Math.Sqrt(variance) / mean : 0, _random);
+        }
+
+        // Individual values for robust timing baselines, folded like the reducer: in-order gaps only.
+        SessionEvent? prev = null;
+        foreach (var e in orderedEvents)
+        {
+            if (e.DurationMs is { } d)
+            {
+                Name(e.Name).Durations.Add(Math.Log(1.0 + d), _random);
+            }
+            if (prev is not null && e.Ts >= prev.Ts)
+            {
+                var lg = Math.Log(1.0 + (e.Ts - prev.Ts));
+                _allGaps.Add(lg, _random);
+                if (_transitions.TryGetValue(SessionState.TransitionKey(prev.Name, e.Name), out var entry))
+                {
+                    entry.Gaps.Add(lg, _random);
+                }
+            }
+            prev = e;
+        }
+    }
+
+    /// <summary>Freezes what was learned.</summary>
+    public SessionBaselines Build()
+    {
+        var names = new Dictionary<string, NameBaseline>(StringComparer.Ordinal);
+        foreach (var (name, a) in _names)
+        {
+            var (durCenter, durScale) = a.Durations.CenterAndScale();
+            var (_, countScale) = a.LogCounts.CenterAndScale();
+            // p1 over all sessions, zeros included: positive only when fewer than 1 % of sessions lack the name.
+            var missing = _sessions - a.Sessions;
+            var q01 = 0.0;
+            if (missing < 0.01 * _sessions && a.Sessions > 0)
+            {
+                q01 = a.LogCounts.Quantile((0.01 * _sessions - missing) / a.Sessions);
+            }
+            names[name] = new NameBaseline(
+                a.Sessions, a.Events, a.StartCount, a.EndCount, a.OutTotal, a.Attempts, a.Failures,
+                a.FailuresPerSession.Quantile(0.99), a.LogCounts.Quantile(0.99), q01, countScale,
+                durCenter, durScale, a.Durations.Seen);
+        }
+        var transitions = new Dictionary<string, TransitionBaseline>(StringComparer.Ordinal);
+        foreach (var (key, (count, gaps)) in _transitions)
+        {
+            var (c, s) = gaps.CenterAndScale();
+            transitions[key] = new TransitionBaseline(count, c, s, gaps.Seen);
+        }
+        var (gapCenter, gapScale) = _allGaps.CenterAndScale();
+        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions);
+    }
+
+    private NameAccumulator Name(string name)
+    {
+        if (!_names.TryGetValue(name, out var acc))
+        {
+            acc = new NameAccumulator();
+            _names[name] = acc;
+        }
+        return acc;
+    }
+
+    private sealed class NameAccumulator
+    {
+        public long Sessions;
+        public long Events;
+        public long StartCount;
+        public long EndCount;
+        public long OutTotal;
+        public long Attempts;
+        public long Failures;
+        public readonly Reservoir FailuresPerSession = new();
+        public readonly Reservoir LogCounts = new();
+        public readonly Reservoir Durations = new();
+    }
+
+    /// <summary>Uniform sample of at most <see cref="ReservoirCap"/> values (algorithm R).</summary>
+    private sealed class Reservoir
+    {
+        private readonly List<double> _values = [];
+        private bool _sorted;
+
+        public long Seen { get; private set; }
+
+        public void Add(double v, Random random)
+        {
+            Seen++;
+            _sorted = false;
+            if (_values.Count < ReservoirCap)
+            {
+                _values.Add(v);
+                return;
+            }
+            var j = random.NextInt64(Seen);
+            if (j < ReservoirCap)
+            {
+                _values[(int)j] = v;
+            }
+        }
+
+        public double Quantile(double q)
+        {
+            if (_values.Count == 0)
+            {
+                return 0;
+            }
+            Sort();
+            var idx = (int)Math.Ceiling(q * _values.Count) - 1;
+            return _values[Math.Clamp(idx, 0, _values.Count - 1)];
+        }
+
+        public (double Center, double Scale) CenterAndScale()
+        {
+            if (_values.Count == 0)
+            {
+                return (0, SessionBaselines.MinLogScale);
+            }
+            var median = Quantile(0.5);
+            var deviations = new double[_values.Count];
+            for (var i = 0; i < deviations.Length; i++)
+            {
+                deviations[i] = Math.Abs(_values[i] - median);
+            }
+            Array.Sort(deviations);
+            var mad = deviations[(deviations.Length - 1) / 2];
+            return (median, Math.Max(1.4826 * mad, SessionBaselines.MinLogScale));
+        }
+
+        private void Sort()
+        {
+            if (!_sorted)
+            {
+                _values.Sort();
+                _sorted = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using AnomalyEngine.Core.Features;
+using AnomalyEngine.Core.Sessions;
+using AnomalyEngine.Scoring.Calibration;
+using AnomalyEngine.Scoring.Models;
+
+namespace AnomalyEngine.Scoring.Bundles;
+
+/// <summary>Maps between live scoring objects and their persisted V1 DTOs.</summary>
+public static class BundleMapper
+{
+    /// <summary>Baselines → DTO (sorted for stable, diffable files).</summary>
+    public static BaselinesV1 ToDto(SessionBaselines b)
+    {
+        var dto = new BaselinesV1
+        {
+            Sessions = b.Sessions,
+            Alpha = b.Alpha,
+            GapCenter = b.GapCenter,
+            GapScale = b.GapScale,
+            TypicalGapCv = b.TypicalGapCv,
+        };
+        var names = new List<string>(b.Names.Keys);
+        names.Sort(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var n = b.Names[name];
+            dto.Names.Add(new NameBaselineV1
+            {
+                Name = name, Sessions = n.Sessions, Events = n.Events, StartCount = n.StartCount, EndCount = n.EndCount, OutTotal = n.OutTotal,
+                Attempts = n.Attempts, Failures = n.Failures, FailuresP99 = n.FailuresP99,
+                CountQ99 = n.CountQ99, CountQ01 = n.CountQ01, CountScale = n.CountScale, DurationCenter = n.DurationCenter,
+                DurationScale = n.DurationScale, DurationSamples = n.DurationSamples,
+            });
+        }
+        var keys = new List<string>(b.Transitions.Keys);
+        keys.Sort(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            var t = b.Transitions[key];
+            var (from, to) = SessionState.SplitTransition(key);
+            dto.Transitions.Add(new TransitionBaselineV1
+            {
+                From = from, To = to, Count = t.Count, GapCenter = t.GapCenter, GapScale = t.GapScale, GapSamples = t.GapSamples,
+            });
+        }
+        return dto;
+    }
+
+    /// <summary>DTO → baselines.</summary>
+    public static SessionBaselines FromDto(BaselinesV1 dto)
+    {
+        var names = new Dictionary<string, NameBaseline>(StringComparer.Ordinal);
+        foreach (var n in dto.Names)
+        {
+            names[n.Name] = new NameBaseline(n.Sessions, n.Events, n.StartCount, n.EndCount, n.OutTotal, n.Attempts, n.Failures, n.FailuresP99,
+                n.CountQ99, n.CountQ01, Math.Max(n.CountScale, SessionBaselines.MinLogScale), n.DurationCenter,
+                Math.Max(n.DurationScale, SessionBaselines.MinLogScale), n.DurationSamples);
+        }
+        var transitions = new Dictionary<string, TransitionBaseline>(StringComparer.Ordinal);
+        foreach (var t in dto.Transitions)
+        {
+            transitions[SessionState.TransitionKey(t.From, t.To)] =
+                new TransitionBaseline(t.Count, t.GapCenter, Math.Max(t.GapScale, SessionBaselines.MinLogScale), t.GapSamples);
+        }
+        return new SessionBaselines(dto.Sessions, dto.Alpha, dto.GapCenter, dto.GapScale, dto.TypicalGapCv, names, transitions);
+    }
+
+    /// <summary>Calibration parts → DTO.</summary>
+    public static CalibrationV1 ToDto(ScoringModel model, SessionCalibration calibration)
+    {
+        var dto = new CalibrationV1
+        {
+            BucketToGroup = model.Groups.BucketToGroup,
+            Means = model.Standardizer.Means,
+            Scales = model.Standardizer.Scales,
+            SessionMaxima = calibration.SortedMaxima,
+            CalibrationSessions = calibration.Sessions,
+            TailScale = calibration.TailScale,
+        };
+        var tails = model.Tails!;
+        for (var c = 0; c < model.ComponentCount; c++)
+        {
+            var ct = new ComponentTailsV1 { Component = model.Components[c].Name };
+            foreach (var t in tails[c])
+            {
+                ct.Groups.Add(new TailV1 { N = t.N, TailStart = t.TailStart, TailCount = t.TailCount, Scale = t.Scale, Sorted = t.Sorted });
+            }
+            dto.Tails.Add(ct);
+        }
+        return dto;
+    }
+
+    /// <summary>DTO → scoring model and calibration; throws InvalidDataException on inconsistent shapes.</summary>
+    public static (ScoringModel Model, SessionCalibration Calibration) FromDto(
+        CalibrationV1 dto, SessionBaselines baselines, PcaProjection pca, SupervisedModel? supervised)
+    {
+        var groups = new LengthGroups(dto.BucketToGroup);
+        var slots = groups.Count + 1;
+        if (dto.Means.Length != slots || dto.Scales.Length != slots)
+        {
+            throw new InvalidDataException($"standardizer has {dto.Means.Length} groups, expected {slots} (length groups + final)");
+        }
+        foreach (var row in dto.Means)
+        {
+            if (row.Length != FeatureSchema.Count)
+            {
+                throw new InvalidDataException($"standardizer has {row.Length} features, schema has {FeatureSchema.Count}");
+            }
+        }
+        if (pca.Dimension != FeatureSchema.Count)
+        {
+            throw new InvalidDataException($"PCA model has dimension {pca.Dimension}, schema has {FeatureSchema.Count}");
+        }
+        var standardizer = new FeatureStandardizer(dto.Means, dto.Scales);
+        var probe = new ScoringModel(baselines, groups, standardizer, pca, supervised, null);
+        if (dto.Tails.Count != probe.ComponentCount)
+        {
+            throw new InvalidDataException($"{dto.Tails.Count} tail components, model expects {probe.ComponentCount}");
+        }
+        var tails = new TailTable[dto.Tails.Count][];
+        for (var c = 0; c < dto.Tails.Count; c++)
+        {
+            var ct = dto.Tails[c];
+            if (ct.Component != probe.Components[c].Name)
+            {
+                throw new InvalidDataException($"tail component {c} is \"{ct.Component}\", expected \"{probe.Components[c].Name}\"");
+            }
+            if (ct.Groups.Count != slots)
+            {
+                throw new InvalidDataException($"component {ct.Component} has {ct.Groups.Count} tails, expected {slots}");
+            }
+            tails[c] = new TailTable[slots];
+            for (var g = 0; g < slots; g++)
+            {
+                var t = ct.Groups[g];
+                if (t.Sorted.Length == 0)
+                {
+                    throw new InvalidDataException($"component {ct.Component} group {g} has an empty tail");
+                }
+                tails[c][g] = new TailTable(t.Sorted, t.N, t.TailStart, t.TailCount, t.Scale);
+            }
+        }
+        var model = new ScoringModel(baselines, groups, standardizer, pca, supervised, tails);
+        var calibration = new SessionCalibration(dto.SessionMaxima, dto.CalibrationSessions, dto.TailScale);
+        return (model, calibration);
+    }
+}
