@@ -37,11 +37,11 @@ public sealed class ModelGrpcService(LabelStore labels, TimeProvider time) : Mod
     }
 
     /// <inheritdoc />
-    public override async Task ExportLabels(ExportLabelsRequest request, IServerStreamWriter<SessionLabel> responseStream, ServerCallContext context)
+    public override async Task ExportLabels(ExportLabelsRequest request, IServerStreamWriter<Contracts.V1.SessionLabel> responseStream, ServerCallContext context)
     {
         await foreach (var l in labels.ScanAsync(TenantContext.Of(context)))
         {
-            await responseStream.WriteAsync(new SessionLabel
+            await responseStream.WriteAsync(new Contracts.V1.SessionLabel
             {
                 SessionId = l.SessionId,
                 Anomalous = l.Anomalous,
