@@ -7,6 +7,6 @@ internal static class CliCommands
 {
     public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return LoadCommand.Create();
     }
 }
