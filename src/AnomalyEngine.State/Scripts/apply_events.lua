@@ -18,13 +18,13 @@ local count = tonumber(ARGV[6])
 
 local F = {'n', 'nv', 'na', 'nf', 'ns', 'ooo', 't0', 't1', 'fs', 'fsm', 'g', 'nn', 'nt', 'seq',
            'gs', 'gq', 'lg', 'lgq'}
-local raw = redis.call('HMGET', st, unpack(F))
+-- One HMGET for the counters and the three strings (each redis.call has a fixed cost).
+local raw = redis.call('HMGET', st, 'first', 'last', 'uid', unpack(F))
 local v = {}
 for i = 1, #F do
-  v[F[i]] = tonumber(raw[i]) or 0
+  v[F[i]] = tonumber(raw[i + 3]) or 0
 end
-local strs = redis.call('HMGET', st, 'first', 'last', 'uid')
-local first, last, uid = strs[1], strs[2], strs[3]
+local first, last, uid = raw[1], raw[2], raw[3]
 if not first then first = nil end
 if not last then last = nil end
 
@@ -52,7 +52,7 @@ local function load_tr(key)
   return e
 end
 
-local applied, dups = 0, 0
+local applied, dups, ids_added = 0, 0, 0
 local pushed = {}
 for i = 0, count - 1 do
   local b = 7 + i * 7
@@ -65,11 +65,12 @@ for i = 0, count - 1 do
   local eid = ARGV[b + 6]
   local fresh = true
   if eid ~= '' then
-    if redis.call('ZSCORE', idskey, eid) then
-      fresh = false
-    else
+    -- ZADD NX adds only an unseen id and says whether it did: one call instead of ZSCORE + ZADD.
+    if redis.call('ZADD', idskey, 'NX', v.seq + 1, eid) == 1 then
       v.seq = v.seq + 1
-      redis.call('ZADD', idskey, v.seq, eid)
+      ids_added = ids_added + 1
+    else
+      fresh = false
     end
   end
   if fresh then
@@ -184,12 +185,19 @@ if applied > 0 then
   redis.call('HSET', st, unpack(out))
   redis.call('RPUSH', pathkey, unpack(pushed))
   redis.call('LTRIM', pathkey, -path_cap, -1)
-  local extra = redis.call('ZCARD', idskey) - id_cap
-  if extra > 0 then redis.call('ZREMRANGEBYRANK', idskey, 0, extra - 1) end
+  -- The set only grows by ZADD, so it can exceed the cap only in a batch that added ids.
+  if ids_added > 0 then
+    local extra = redis.call('ZCARD', idskey) - id_cap
+    if extra > 0 then redis.call('ZREMRANGEBYRANK', idskey, 0, extra - 1) end
+  end
 end
-if redis.call('EXISTS', st) == 1 then
+-- After an applied event the state exists (HSET above); only an all-duplicate batch must look.
+-- The remaining time to live is then the ttl just set (what PTTL would answer), or -2 (no key).
+local pttl = -2
+if applied > 0 or redis.call('EXISTS', st) == 1 then
   redis.call('PEXPIRE', st, ttl)
   redis.call('PEXPIRE', pathkey, ttl)
   redis.call('PEXPIRE', idskey, ttl)
+  pttl = ttl
 end
-return {applied, dups, redis.call('HGETALL', st), redis.call('LRANGE', pathkey, 0, -1), redis.call('PTTL', st)}
+return {applied, dups, redis.call('HGETALL', st), redis.call('LRANGE', pathkey, 0, -1), pttl}
