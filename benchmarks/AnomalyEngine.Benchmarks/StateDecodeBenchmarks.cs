@@ -23,6 +23,8 @@ public class StateDecodeBenchmarks
 {
     private RedisResult[] _hash = [];
     private RedisResult[] _path = [];
+    private byte[] _packedHash = [];
+    private byte[] _packedPath = [];
 
     [GlobalSetup]
     public void Setup()
@@ -40,9 +42,17 @@ public class StateDecodeBenchmarks
         var db = redis.GetDatabase();
         _hash = (RedisResult[])db.Execute("HGETALL", keys.State)!;
         _path = (RedisResult[])db.Execute("LRANGE", keys.Path, 0, -1)!;
+        // The packed reply apply_events.lua returns: the same items joined by '\n'.
+        _packedHash = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', Array.ConvertAll(_hash, r => (string)r!)));
+        _packedPath = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', Array.ConvertAll(_path, r => (string)r!)));
         Console.WriteLine($"// state hash: {_hash.Length / 2} fields, path: {_path.Length} entries");
     }
 
+    /// <summary>What the live path runs: the packed reply of apply_events.lua.</summary>
+    [Benchmark]
+    public SessionState DecodePacked() => SessionStateCodec.DecodePacked("s", _packedHash, _packedPath);
+
+    /// <summary>What GetSession/EndSession run: HGETALL + LRANGE as arrays, parsed from their bytes.</summary>
     [Benchmark]
     public SessionState Decode() => SessionStateCodec.Decode("s", _hash, _path);
 

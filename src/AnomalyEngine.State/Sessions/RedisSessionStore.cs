@@ -51,7 +51,9 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
             args[a++] = e.EventId ?? RedisValue.EmptyString;
         }
         var result = (RedisResult[])(await StoreScripts.ApplyEvents.EvaluateAsync(Db, keys.ToArray(), args).ConfigureAwait(false))!;
-        var state = SessionStateCodec.Decode(sessionId, (RedisResult[])result[2]!, (RedisResult[])result[3]!);
+        ReadOnlyMemory<byte> hash = (RedisValue)result[2];
+        ReadOnlyMemory<byte> path = (RedisValue)result[3];
+        var state = SessionStateCodec.DecodePacked(sessionId, hash.Span, path.Span);
         return new SessionApplyResult(new SessionSnapshot(state, ExpiresAt((long)result[4])), (int)result[0], (int)result[1]);
     }
 
