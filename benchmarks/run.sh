@@ -40,8 +40,9 @@ TARGET_RATIO=0.50 TARGET_P99_MS=2 TARGET_STATE_BYTES=1024 TARGET_RSS_GROWTH=0.10
 # Limit: 4 redis-benchmark processes (4 page names, so sessions hold several names and
 # transitions like real ones), 8 connections each, 16 commands pipelined per connection.
 LIMIT_PROCS=4 LIMIT_CLIENTS=8 LIMIT_PIPELINE=16 LIMIT_REQUESTS=${LIMIT_REQUESTS:-250000}
-# Engine: one TrackStream, 50 events per request (50 sessions), 64 requests in flight.
-STREAM_BATCH=50 STREAM_WINDOW=64 STREAM_CONCURRENCY=1
+# Engine: one TrackStream, 50 events per request (50 sessions), 32 requests in flight (the
+# server's own window; more only queues in HTTP/2 buffers and adds latency, not throughput).
+STREAM_BATCH=50 STREAM_WINDOW=32 STREAM_CONCURRENCY=1
 UNARY_RATE=2000 UNARY_CONCURRENCY=16 SESSIONS=10000
 
 WORK=$(mktemp -d /tmp/ae-perf.XXXXXX)
@@ -86,7 +87,7 @@ SERVER_DLL="$ROOT/src/AnomalyEngine.Server/bin/Release/net10.0/AnomalyEngine.Ser
 CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 MEM=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-log "machine: $(nproc) cores, $CPU, $MEM; load average $LOAD_START; $(dotnet --version) SDK; $(redis-server --version | awk '{print $3}')"
+log "machine: $(nproc) cores, $CPU, $MEM; load average $LOAD_START; $(dotnet --version) SDK; redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2)"
 
 REDIS_PORT=$(free_port 6700)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
@@ -99,16 +100,18 @@ log "(a) limit: redis-benchmark, EVALSHA apply_events.lua, 1 event per call, $LI
 SHA=$($RCLI SCRIPT LOAD "$(cat src/AnomalyEngine.State/Scripts/apply_events.lua)")
 TS=$(( $(date +%s) * 1000 - 600000 ))
 # ARGV as RedisSessionStore sends it: ttl, path cap, name cap, transition cap, event-id cap, count,
-# then ts, kind, name, success, duration_ms, user_id, event_id. Each __rand_int__ is drawn
-# separately, so the three keys of one call belong to different random sessions: the same work per
-# call as one session's keys (standalone Redis does not care about the hash tag).
+# then ts, kind, name, success, duration_ms, user_id, event_id. Session keys are drawn from as many
+# sessions as the engine load keeps live ($SESSIONS), so states grow to comparable sizes. Each
+# __rand_int__ is drawn separately, so the three keys of one call belong to different random
+# sessions: the same work per call as one session's keys (standalone Redis ignores the hash tag).
+# The event id uses two draws (1e8 values) so that it is practically never a duplicate.
 NAMES=("/products/item" "/search" "/cart" "add_to_cart")
 KINDS=(1 1 1 2)
 SUCC=("" "" "" 1)
 for i in $(seq 0 $((LIMIT_PROCS - 1))); do
-  redis-benchmark -p "$REDIS_PORT" -c "$LIMIT_CLIENTS" -P "$LIMIT_PIPELINE" -n "$LIMIT_REQUESTS" -r 1000000 -q \
+  redis-benchmark -p "$REDIS_PORT" -c "$LIMIT_CLIENTS" -P "$LIMIT_PIPELINE" -n "$LIMIT_REQUESTS" -r "$SESSIONS" -q \
     EVALSHA "$SHA" 3 'ae:{default:lim__rand_int__}:st' 'ae:{default:lim__rand_int__}:path' 'ae:{default:lim__rand_int__}:ids' \
-    1800000 16 128 256 1024 1 "$TS" "${KINDS[$i]}" "${NAMES[$i]}" "${SUCC[$i]}" 1200 "" 'e__rand_int__' \
+    1800000 16 128 256 1024 1 "$TS" "${KINDS[$i]}" "${NAMES[$i]}" "${SUCC[$i]}" 1200 "" 'e__rand_int____rand_int__' \
     >"$WORK/limit.$i.out" 2>&1 &
 done
 wait
@@ -200,7 +203,7 @@ log "server RSS: second quarter median $((RSS_Q2 / 1024)) MiB, last quarter medi
 
 kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
-cp "$WORK/rss.log" "$RESULTS/rss-latest.log"
+cp "$WORK/rss.log" "$RESULTS/rss-latest.tsv"
 
 # ---------------------------------------------------------------- training
 TRAIN_S="" TRAIN_NOTE=""
@@ -236,7 +239,7 @@ fi
 # ---------------------------------------------------------------- BenchmarkDotNet
 if [ "$BENCH" = 1 ]; then
   log "BenchmarkDotNet suite"
-  ( cd "$WORK" && dotnet "$ROOT/benchmarks/AnomalyEngine.Benchmarks/bin/Release/net10.0/AnomalyEngine.Benchmarks.dll" --filter '*' ) | tee "$WORK/bench.log" | grep -E '^\s*(\||//)' || true
+  ( cd "$WORK" && dotnet "$ROOT/benchmarks/AnomalyEngine.Benchmarks/bin/Release/net10.0/AnomalyEngine.Benchmarks.dll" --filter '*' ) | tee "$WORK/bench.log" | grep -E '^\||^// (store|scorer|state hash):' || true
   mkdir -p "$RESULTS/bench"
   cp "$WORK"/BenchmarkDotNet.Artifacts/results/*-report-github.md "$RESULTS/bench/" 2>/dev/null || true
 fi
@@ -246,13 +249,13 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(hostname): $(nproc) cores ($CPU), $MEM, .NET SDK $(dotnet --version), redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2)."
   echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $LOAD_END. Client, server and Redis share the machine."
-  echo "Command: \`benchmarks/run.sh --duration $DURATION --soak $SOAK$([ "$BENCH" = 1 ] && echo ' --bench')\`"
+  echo "Command: \`benchmarks/run.sh --duration $DURATION --soak $SOAK$([ "$BENCH" = 1 ] && echo ' --bench')$([ "$UPDATE_DOC" = 1 ] && echo ' --update-doc')\`"
   echo
   echo "| measure | value | target | |"
   echo "|---|---|---|---|"
-  echo "| (a) limit: redis-benchmark EVALSHA apply_events.lua, 1 event/call, ${LIMIT_PROCS}x${LIMIT_CLIENTS} clients, -P $LIMIT_PIPELINE | $(printf '%.0f' "$LIMIT_RPS") events/s (Redis CPU $LIMIT_US µs/call) | | |"
-  echo "| (b) TrackStream --max, batch $STREAM_BATCH, window $STREAM_WINDOW | $(printf '%.0f' "$STREAM_EPS") events/s (Redis CPU $STREAM_US µs/call); p50 $(j stream .p50_ms) ms, p99 $(j stream .p99_ms) ms per batch; errors $(j stream .errors), unscored $(j stream .unscored) | | |"
-  echo "| engine / limit | $(printf '%.2f' "$RATIO") | ≥ $TARGET_RATIO, every event scored | $(verdict "$RATIO >= $TARGET_RATIO && $(j stream .unscored) == 0 && $(j stream .errors) == 0") |"
+  echo "| (a) limit: redis-benchmark EVALSHA apply_events.lua, 1 event/call, ${LIMIT_PROCS}x${LIMIT_CLIENTS} clients, -P $LIMIT_PIPELINE | $(printf '%.0f' "$LIMIT_RPS") events/s (Redis time $LIMIT_US µs/call) | | |"
+  echo "| (b) TrackStream --max, batch $STREAM_BATCH, window $STREAM_WINDOW | $(printf '%.0f' "$STREAM_EPS") events/s (Redis time $STREAM_US µs/call); p50 $(j stream .p50_ms) ms, p99 $(j stream .p99_ms) ms per batch; errors $(j stream .errors), unscored $(j stream .unscored) | | |"
+  echo "| engine / limit | $(printf '%.3f' "$RATIO") | ≥ $TARGET_RATIO, every event scored | $(verdict "$RATIO >= $TARGET_RATIO && $(j stream .unscored) == 0 && $(j stream .errors) == 0") |"
   echo "| unary Track at $UNARY_RATE events/s ($UNARY_CONCURRENCY callers) | $(j unary .events_per_second) events/s; p50 $(j unary .p50_ms), p90 $(j unary .p90_ms), p99 $(j unary .p99_ms), p99.9 $(j unary .p999_ms), max $(j unary .max_ms) ms; errors $(j unary .errors) | p99 ≤ $TARGET_P99_MS ms | $(verdict "$(j unary .p99_ms) <= $TARGET_P99_MS") |"
   echo "| live state, session of 50 events (with event ids) | $STATE_IDS B ($STATE_PARTS) | ≤ $TARGET_STATE_BYTES B | $(verdict "$STATE_IDS <= $TARGET_STATE_BYTES") |"
   echo "| live state, session of 50 events (no event ids) | $STATE_NOIDS B | ≤ $TARGET_STATE_BYTES B | $(verdict "$STATE_NOIDS <= $TARGET_STATE_BYTES") |"

@@ -10,9 +10,9 @@ using Microsoft.Extensions.Logging;
 
 namespace AnomalyEngine.Benchmarks;
 
-// What it showed (2-core box, loaded; figures in docs/performance.md): with the baseline scorer
-// (no model bundle yet) scoring is tens of ns and building the wire verdict a few hundred ns —
-// noise next to the store round trip. Rerun when the ML.NET bundle scorer lands: this class
+// What it showed (2-core box shared with 4 builds; benchmarks/results/bench/): with the baseline
+// scorer (no bundle in models/default yet) Score is ~25 ns / 72 B and Score + wire verdict
+// ~110 ns / 192 B: noise next to the store. Rerun when the ML.NET bundle scorer lands: this class
 // resolves whatever the server registers, so it measures the real model without changes.
 
 /// <summary>

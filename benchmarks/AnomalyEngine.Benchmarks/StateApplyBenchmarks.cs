@@ -6,12 +6,11 @@ using StackExchange.Redis;
 
 namespace AnomalyEngine.Benchmarks;
 
-// What it showed (2-core box, loaded; figures in docs/performance.md): one session batch of one
-// event is one EVALSHA round trip, ~100-200 µs sequential on loopback, dominated by the Lua
-// script and the reply (the whole state hash + path comes back for scoring). Pipelining 32
-// concurrent applies through the one multiplexer cuts the per-event cost several-fold; that is
-// what the pipelined TrackStream exploits. Redis and Garnet are within a small factor of each
-// other; Garnet's Lua bridge is the slower of the two per call.
+// What it showed (2-core box shared with 4 builds, load average ~15; benchmarks/results/bench/):
+// ~180-370 µs and ~8-9 KB allocated per one-event apply on both Garnet and Redis: the Lua script
+// itself (Redis reported 120-320 µs of its own time per call on this box), plus the reply copied
+// into byte[]s (~3 KB) and the decoded SessionState (~3.8 KB). 32 applies in flight cost ~1.5x
+// less per event; less of a gain than a quiet machine shows, because this one was CPU-bound.
 
 /// <summary>
 /// Applying one event to a live session in the store: EVALSHA of apply_events.lua + decoding the
