@@ -15,5 +15,6 @@ internal static class CliCommands
         yield return SimulateCommand.Create();
         yield return HashKeyCommand.Create();
         yield return SubscribeCommand.Create();
+        yield return LoadCommand.Create();
     }
 }

@@ -7,6 +7,8 @@
 -- ARGV[1] ttl ms, [2] path cap, [3] name cap, [4] transition cap, [5] event-id cap, [6] event count,
 -- then 7 values per event: ts, kind ("1" view, "2" action), name, success ("1","0",""),
 -- duration_ms (or ""), user_id (or ""), event_id (or "").
+-- Returns {applied, duplicates, state hash fields/values joined by '\n', path entries joined by
+-- '\n', remaining time to live in ms (-2: no state)}; SessionStateCodec.DecodePacked reads it.
 local unpack = unpack or table.unpack
 local st, pathkey, idskey = KEYS[1], KEYS[2], KEYS[3]
 local ttl = tonumber(ARGV[1])
@@ -18,13 +20,13 @@ local count = tonumber(ARGV[6])
 
 local F = {'n', 'nv', 'na', 'nf', 'ns', 'ooo', 't0', 't1', 'fs', 'fsm', 'g', 'nn', 'nt', 'seq',
            'gs', 'gq', 'lg', 'lgq'}
-local raw = redis.call('HMGET', st, unpack(F))
+-- One HMGET for the counters and the three strings (each redis.call has a fixed cost).
+local raw = redis.call('HMGET', st, 'first', 'last', 'uid', unpack(F))
 local v = {}
 for i = 1, #F do
-  v[F[i]] = tonumber(raw[i]) or 0
+  v[F[i]] = tonumber(raw[i + 3]) or 0
 end
-local strs = redis.call('HMGET', st, 'first', 'last', 'uid')
-local first, last, uid = strs[1], strs[2], strs[3]
+local first, last, uid = raw[1], raw[2], raw[3]
 if not first then first = nil end
 if not last then last = nil end
 
@@ -52,7 +54,7 @@ local function load_tr(key)
   return e
 end
 
-local applied, dups = 0, 0
+local applied, dups, ids_added = 0, 0, 0
 local pushed = {}
 for i = 0, count - 1 do
   local b = 7 + i * 7
@@ -65,11 +67,12 @@ for i = 0, count - 1 do
   local eid = ARGV[b + 6]
   local fresh = true
   if eid ~= '' then
-    if redis.call('ZSCORE', idskey, eid) then
-      fresh = false
-    else
+    -- ZADD NX adds only an unseen id and says whether it did: one call instead of ZSCORE + ZADD.
+    if redis.call('ZADD', idskey, 'NX', v.seq + 1, eid) == 1 then
       v.seq = v.seq + 1
-      redis.call('ZADD', idskey, v.seq, eid)
+      ids_added = ids_added + 1
+    else
+      fresh = false
     end
   end
   if fresh then
@@ -184,12 +187,23 @@ if applied > 0 then
   redis.call('HSET', st, unpack(out))
   redis.call('RPUSH', pathkey, unpack(pushed))
   redis.call('LTRIM', pathkey, -path_cap, -1)
-  local extra = redis.call('ZCARD', idskey) - id_cap
-  if extra > 0 then redis.call('ZREMRANGEBYRANK', idskey, 0, extra - 1) end
+  -- The set only grows by ZADD, so it can exceed the cap only in a batch that added ids.
+  if ids_added > 0 then
+    local extra = redis.call('ZCARD', idskey) - id_cap
+    if extra > 0 then redis.call('ZREMRANGEBYRANK', idskey, 0, extra - 1) end
+  end
 end
-if redis.call('EXISTS', st) == 1 then
+-- After an applied event the state exists (HSET above); only an all-duplicate batch must look.
+-- The remaining time to live is then the ttl just set (what PTTL would answer), or -2 (no key).
+local pttl = -2
+if applied > 0 or redis.call('EXISTS', st) == 1 then
   redis.call('PEXPIRE', st, ttl)
   redis.call('PEXPIRE', pathkey, ttl)
   redis.call('PEXPIRE', idskey, ttl)
+  pttl = ttl
 end
-return {applied, dups, redis.call('HGETALL', st), redis.call('LRANGE', pathkey, 0, -1), redis.call('PTTL', st)}
+-- The state goes back as two strings (fields and values joined by '\n', path entries joined by
+-- '\n') instead of ~100 bulk replies: far less reply building here and parsing in the client. No
+-- field, value or name holds a control character (the validator rejects them in names and ids).
+return {applied, dups, table.concat(redis.call('HGETALL', st), '\n'),
+        table.concat(redis.call('LRANGE', pathkey, 0, -1), '\n'), pttl}

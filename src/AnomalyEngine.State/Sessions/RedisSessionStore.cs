@@ -13,6 +13,12 @@ namespace AnomalyEngine.State.Sessions;
 /// </summary>
 public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<SessionStoreOptions> options, TimeProvider time)
 {
+    // Script arguments that repeat on every call, converted once.
+    private static readonly RedisValue KindView = "1";
+    private static readonly RedisValue KindAction = "2";
+    private static readonly RedisValue True = "1";
+    private static readonly RedisValue False = "0";
+
     private readonly SessionLimits _limits = SessionLimits.Default;
 
     /// <summary>The caps the script applies (the same the offline reducer uses).</summary>
@@ -33,18 +39,21 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
         args[4] = _limits.EventIdCap;
         args[5] = events.Count;
         var a = 6;
-        foreach (var e in events)
+        for (var i = 0; i < events.Count; i++)
         {
+            var e = events[i];
             args[a++] = e.Ts;
-            args[a++] = e.Kind == EventKind.View ? "1" : "2";
+            args[a++] = e.Kind == EventKind.View ? KindView : KindAction;
             args[a++] = e.Name;
-            args[a++] = e.Success switch { true => "1", false => "0", null => "" };
+            args[a++] = e.Success switch { true => True, false => False, null => RedisValue.EmptyString };
             args[a++] = e.DurationMs is { } d ? d : RedisValue.EmptyString;
-            args[a++] = e.UserId ?? "";
-            args[a++] = e.EventId ?? "";
+            args[a++] = e.UserId ?? RedisValue.EmptyString;
+            args[a++] = e.EventId ?? RedisValue.EmptyString;
         }
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(StoreScripts.ApplyEvents, keys.ToArray(), args).ConfigureAwait(false))!;
-        var state = SessionStateCodec.Decode(sessionId, (RedisResult[])result[2]!, (RedisResult[])result[3]!);
+        var result = (RedisResult[])(await StoreScripts.ApplyEvents.EvaluateAsync(Db, keys.ToArray(), args).ConfigureAwait(false))!;
+        ReadOnlyMemory<byte> hash = (RedisValue)result[2];
+        ReadOnlyMemory<byte> path = (RedisValue)result[3];
+        var state = SessionStateCodec.DecodePacked(sessionId, hash.Span, path.Span);
         return new SessionApplyResult(new SessionSnapshot(state, ExpiresAt((long)result[4])), (int)result[0], (int)result[1]);
     }
 
@@ -57,7 +66,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
     private async Task<SessionSnapshot?> ReadAsync(string tenant, string sessionId, bool delete)
     {
         var keys = RedisKeys.Session(tenant, sessionId);
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(StoreScripts.ReadSession, keys.ToArray(), [delete ? "1" : "0"]).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await StoreScripts.ReadSession.EvaluateAsync(Db, keys.ToArray(), [delete ? True : False]).ConfigureAwait(false))!;
         var hash = (RedisResult[])result[0]!;
         if (hash.Length == 0)
         {

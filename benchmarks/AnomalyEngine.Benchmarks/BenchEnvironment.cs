@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using AnomalyEngine.Cli.Load;
+using AnomalyEngine.Core.Events;
+using AnomalyEngine.Core.Sessions;
+using AnomalyEngine.Server.Grpc;
+using AnomalyEngine.State.Embedded;
+
+namespace AnomalyEngine.Benchmarks;
+
+/// <summary>Paths, stores and realistic inputs shared by the benchmark classes.</summary>
+internal static class BenchEnvironment
+{
+    /// <summary>The folder holding AnomalyEngine.sln.</summary>
+    public static string RepoRoot { get; } = FindRoot();
+
+    /// <summary>Events of synthetic sessions (the load tool's generator), as core events.</summary>
+    public static List<SessionEvent> Events(int sessions, int eventsPerSession, int seed = 1)
+    {
+        var traffic = new SyntheticTraffic("bench", 0, sessions, eventsPerSession, eventIds: true, seed);
+        var list = new List<SessionEvent>(sessions * eventsPerSession);
+        for (var i = 0; i < sessions * eventsPerSession; i++)
+        {
+            list.Add(ProtoMapper.ToCore(traffic.Next()));
+        }
+        return list;
+    }
+
+    /// <summary>Session states of exactly <paramref name="eventsPerSession"/> events each, built by the offline reducer.</summary>
+    public static List<SessionState> States(int sessions, int eventsPerSession)
+    {
+        var bySession = new Dictionary<string, SessionState>(StringComparer.Ordinal);
+        var reducers = new Dictionary<string, SessionReducer>(StringComparer.Ordinal);
+        foreach (var e in Events(sessions, eventsPerSession))
+        {
+            if (!bySession.TryGetValue(e.SessionId, out var s))
+            {
+                s = new SessionState();
+                bySession[e.SessionId] = s;
+                reducers[e.SessionId] = new SessionReducer(SessionLimits.Default);
+            }
+            reducers[e.SessionId].Apply(s, e);
+        }
+        return [.. bySession.Values];
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AnomalyEngine.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("AnomalyEngine.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>
+/// A store to benchmark against: embedded Garnet, or a real Redis — the one named by
+/// AE_BENCH_REDIS (host:port), else a redis-server started here on a free port and stopped on dispose.
+/// </summary>
+internal sealed class BenchStore : IDisposable
+{
+    private readonly EmbeddedGarnet? _garnet;
+    private readonly Process? _redis;
+
+    private BenchStore(string configuration, string description, EmbeddedGarnet? garnet = null, Process? redis = null)
+    {
+        Configuration = configuration;
+        Description = description;
+        _garnet = garnet;
+        _redis = redis;
+    }
+
+    /// <summary>StackExchange.Redis configuration string.</summary>
+    public string Configuration { get; }
+
+    /// <summary>What it is, for the output.</summary>
+    public string Description { get; }
+
+    /// <summary>Starts (or names) the store of that kind: "garnet" or "redis".</summary>
+    public static BenchStore Start(string kind)
+    {
+        if (kind == "garnet")
+        {
+            var g = EmbeddedGarnet.Start();
+            return new BenchStore(g.ConnectionString, "embedded Garnet on port " + g.Port, garnet: g);
+        }
+        if (Environment.GetEnvironmentVariable("AE_BENCH_REDIS") is { Length: > 0 } external)
+        {
+            return new BenchStore(external, "redis at " + external + " (AE_BENCH_REDIS)");
+        }
+        var port = FreePort();
+        var psi = new ProcessStartInfo("redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start (is it installed? apt-get install redis-server)");
+        process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        WaitForPort(port);
+        return new BenchStore($"127.0.0.1:{port}", $"redis-server (pid {process.Id}) on port {port}", redis: process);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _garnet?.Dispose();
+        if (_redis is { HasExited: false })
+        {
+            _redis.Kill();
+            _redis.WaitForExit(5000);
+        }
+        _redis?.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void WaitForPort(int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50);
+            }
+        }
+    }
+}

@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# One command for every performance figure in docs/performance.md, measured side by side on this
+# machine in one run:
+#   (a) the limit: redis-benchmark running the engine's own apply_events.lua by EVALSHA (one event
+#       per call, pipelined) against a redis-server started here;
+#   (b) the engine end to end against the same redis-server: TrackStream at max rate, unary Track
+#       at 2,000 events/s, and the ratio engine / limit;
+#   live state memory of sessions of 50 events (MEMORY USAGE of their keys);
+#   server memory (VmRSS sampled every second) over a constant-load soak;
+#   training time on 1,000,000 events, when `anomaly-engine train` exists in this branch;
+#   optionally the BenchmarkDotNet suite (--bench).
+# Every process it starts is stopped on exit. Results: benchmarks/results/latest.md (and, with
+# --update-doc, the "Measured figures" section of docs/performance.md).
+#
+# usage: benchmarks/run.sh [--duration S] [--soak S] [--bench] [--no-train] [--update-doc]
+#   --duration S   measured seconds of each engine load phase (default 20)
+#   --soak S       seconds of the constant-load memory run (default 60; the target is stated for 300)
+#   --bench        also run the BenchmarkDotNet suite (a few minutes)
+#   --no-train     skip the training measurement
+#   --update-doc   write the results into docs/performance.md between its result markers
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+DURATION=20 SOAK=60 BENCH=0 TRAIN=1 UPDATE_DOC=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION=$2; shift 2 ;;
+    --soak) SOAK=$2; shift 2 ;;
+    --bench) BENCH=1; shift ;;
+    --no-train) TRAIN=0; shift ;;
+    --update-doc) UPDATE_DOC=1; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+# Targets (docs/performance.md); never loosened here.
+TARGET_RATIO=0.50 TARGET_P99_MS=2 TARGET_STATE_BYTES=1024 TARGET_RSS_GROWTH=0.10 TARGET_TRAIN_S=60
+# Limit: 4 redis-benchmark processes (4 page names, so sessions hold several names and
+# transitions like real ones), 8 connections each, 16 commands pipelined per connection.
+LIMIT_PROCS=4 LIMIT_CLIENTS=8 LIMIT_PIPELINE=16 LIMIT_REQUESTS=${LIMIT_REQUESTS:-250000}
+# Engine: one TrackStream, 50 events per request (50 sessions), 32 requests in flight (the
+# server's own window; more only queues in HTTP/2 buffers and adds latency, not throughput).
+STREAM_BATCH=50 STREAM_WINDOW=32 STREAM_CONCURRENCY=1
+UNARY_RATE=2000 UNARY_CONCURRENCY=16 SESSIONS=10000
+
+WORK=$(mktemp -d /tmp/ae-perf.XXXXXX)
+RESULTS="$ROOT/benchmarks/results"
+mkdir -p "$RESULTS"
+REPORT="$RESULTS/latest.md"
+SERVER_PID="" SAMPLER_PID="" REDIS_PORT=""
+cleanup() {
+  set +e
+  [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null && wait "$SAMPLER_PID" 2>/dev/null
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID"; for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null
+  fi
+  for p in $(jobs -p); do kill "$p" 2>/dev/null; done
+  [ -n "$REDIS_PORT" ] && redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "== $*"; }
+free_port() {
+  local p
+  for p in $(seq "$1" $(($1 + 500))); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+calc() { awk "BEGIN { printf \"%s\", $* }"; }
+verdict() { if [ "$(awk "BEGIN { print ($1) ? 1 : 0 }")" = 1 ]; then echo met; else echo MISSED; fi; }
+
+command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null || { echo "needs redis-server and redis-benchmark (apt-get install redis-server)" >&2; exit 1; }
+command -v jq >/dev/null || { echo "needs jq (apt-get install jq)" >&2; exit 1; }
+
+log "build (Release)"
+dotnet build AnomalyEngine.sln -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
+CLI="dotnet $ROOT/src/AnomalyEngine.Cli/bin/Release/net10.0/anomaly-engine.dll"
+SERVER_DLL="$ROOT/src/AnomalyEngine.Server/bin/Release/net10.0/AnomalyEngine.Server.dll"
+
+CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+MEM=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+log "machine: $(nproc) cores, $CPU, $MEM; load average $LOAD_START; $(dotnet --version) SDK; redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2)"
+
+REDIS_PORT=$(free_port 6700)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
+  --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log"
+wait_port "$REDIS_PORT"
+RCLI="redis-cli -p $REDIS_PORT"
+
+# ---------------------------------------------------------------- (a) the limit
+log "(a) limit: redis-benchmark, EVALSHA apply_events.lua, 1 event per call, $LIMIT_PROCS x $LIMIT_CLIENTS clients, -P $LIMIT_PIPELINE"
+SHA=$($RCLI SCRIPT LOAD "$(cat src/AnomalyEngine.State/Scripts/apply_events.lua)")
+TS=$(( $(date +%s) * 1000 - 600000 ))
+# ARGV as RedisSessionStore sends it: ttl, path cap, name cap, transition cap, event-id cap, count,
+# then ts, kind, name, success, duration_ms, user_id, event_id. Session keys are drawn from as many
+# sessions as the engine load keeps live ($SESSIONS), so states grow to comparable sizes. Each
+# __rand_int__ is drawn separately, so the three keys of one call belong to different random
+# sessions: the same work per call as one session's keys (standalone Redis ignores the hash tag).
+# The event id uses two draws (1e8 values) so that it is practically never a duplicate.
+NAMES=("/products/item" "/search" "/cart" "add_to_cart")
+KINDS=(1 1 1 2)
+SUCC=("" "" "" 1)
+for i in $(seq 0 $((LIMIT_PROCS - 1))); do
+  redis-benchmark -p "$REDIS_PORT" -c "$LIMIT_CLIENTS" -P "$LIMIT_PIPELINE" -n "$LIMIT_REQUESTS" -r "$SESSIONS" -q \
+    EVALSHA "$SHA" 3 'ae:{default:lim__rand_int__}:st' 'ae:{default:lim__rand_int__}:path' 'ae:{default:lim__rand_int__}:ids' \
+    1800000 16 128 256 1024 1 "$TS" "${KINDS[$i]}" "${NAMES[$i]}" "${SUCC[$i]}" 1200 "" 'e__rand_int____rand_int__' \
+    >"$WORK/limit.$i.out" 2>&1 &
+done
+wait
+LIMIT_RPS=0
+for i in $(seq 0 $((LIMIT_PROCS - 1))); do
+  rps=$(tr '\r' '\n' <"$WORK/limit.$i.out" | grep -o '[0-9.]* requests per second' | tail -1 | awk '{print $1}')
+  [ -n "$rps" ] || { cat "$WORK/limit.$i.out"; echo "redis-benchmark failed" >&2; exit 1; }
+  LIMIT_RPS=$(calc "$LIMIT_RPS + $rps")
+done
+LIMIT_US=$($RCLI INFO commandstats | tr -d '\r' | awk -F'usec_per_call=' '/cmdstat_evalsha/ { split($2, a, ","); print a[1] }')
+log "limit: $LIMIT_RPS events/s (Redis time per script call: $LIMIT_US us)"
+$RCLI FLUSHALL >/dev/null
+$RCLI CONFIG RESETSTAT >/dev/null
+
+# ---------------------------------------------------------------- (b) the engine
+GRPC_PORT=$(free_port 50800)
+log "(b) engine: server on 127.0.0.1:$GRPC_PORT against the same redis-server"
+# Equivalent to `dotnet run -c Release --project src/AnomalyEngine.Server` (same content root), but
+# started from the built output so that $SERVER_PID is the server itself, whose memory we sample.
+( cd src/AnomalyEngine.Server && exec env Redis__Configuration="127.0.0.1:$REDIS_PORT" \
+    Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$GRPC_PORT" Logging__LogLevel__Default=Warning \
+    dotnet "$SERVER_DLL" >"$WORK/server.log" 2>&1 ) &
+SERVER_PID=$!
+wait_port "$GRPC_PORT" || { cat "$WORK/server.log"; echo "server did not start" >&2; exit 1; }
+( while kill -0 "$SERVER_PID" 2>/dev/null; do
+    echo "$(date +%s.%N | cut -c1-14) $(awk '/VmRSS/ { print $2 }' /proc/$SERVER_PID/status 2>/dev/null)"; sleep 1
+  done ) >"$WORK/rss.log" &
+SAMPLER_PID=$!
+TARGET="http://127.0.0.1:$GRPC_PORT"
+
+run_load() { # name, args...
+  local name=$1; shift
+  $CLI load --target "$TARGET" "$@" | tee "$WORK/$name.out" | grep -v '^  t=' || true
+  grep '^LOAD_RESULT ' "$WORK/$name.out" | tail -1 | cut -d' ' -f2- >"$WORK/$name.json"
+  [ -s "$WORK/$name.json" ] || { echo "load $name produced no result" >&2; exit 1; }
+}
+j() { jq -r "$2" "$WORK/$1.json"; }
+
+log "stream --max: batch $STREAM_BATCH, window $STREAM_WINDOW, $SESSIONS sessions, ${DURATION}s"
+run_load stream --mode stream --max --batch "$STREAM_BATCH" --window "$STREAM_WINDOW" --concurrency "$STREAM_CONCURRENCY" \
+  --sessions "$SESSIONS" --warmup 5 --duration "$DURATION" --run-id "st$$"
+STREAM_EPS=$(j stream .events_per_second)
+STREAM_US=$($RCLI INFO commandstats | tr -d '\r' | awk -F'usec_per_call=' '/cmdstat_evalsha/ { split($2, a, ","); print a[1] }')
+RATIO=$(calc "$STREAM_EPS / $LIMIT_RPS")
+
+log "unary --rate $UNARY_RATE: concurrency $UNARY_CONCURRENCY, ${DURATION}s"
+run_load unary --mode unary --rate "$UNARY_RATE" --concurrency "$UNARY_CONCURRENCY" --sessions "$SESSIONS" \
+  --warmup 3 --duration "$DURATION" --run-id "un$$"
+
+log "live state: 20 sessions x 50 events, with and without event ids"
+state_bytes() { # run id -> average bytes per session over its 20 sessions
+  local total=0 n=0 k b
+  for s in $(seq 0 19); do
+    for k in st path ids; do
+      b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:$k" SAMPLES 0)
+      total=$((total + ${b:-0}))
+    done
+    n=$((n + 1))
+  done
+  echo $((total / n))
+}
+state_part() { # run id, key suffix -> average bytes of that key
+  local total=0 s b
+  for s in $(seq 0 19); do b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:$2" SAMPLES 0); total=$((total + ${b:-0})); done
+  echo $((total / 20))
+}
+run_load mem_ids --mode unary --max --sessions 20 --events 1000 --events-per-session 50 --warmup 0 --duration 120 --run-id "mi$$"
+run_load mem_noids --mode unary --max --sessions 20 --events 1000 --events-per-session 50 --warmup 0 --duration 120 --run-id "mn$$" --no-event-ids
+STATE_IDS=$(state_bytes "mi$$")
+STATE_NOIDS=$(state_bytes "mn$$")
+STATE_PARTS="hash $(state_part "mi$$" st) B, path $(state_part "mi$$" path) B, event ids $(state_part "mi$$" ids) B"
+EVENTS_CHECK=$($RCLI HGET "ae:{default:mi$$-0-0}:st" n)
+log "state per 50-event session: $STATE_IDS B with event ids ($STATE_PARTS), $STATE_NOIDS B without (session 0 holds $EVENTS_CHECK events)"
+
+log "soak: unary --rate $UNARY_RATE for ${SOAK}s, sampling server VmRSS every second"
+SOAK_FROM=$(date +%s)
+run_load soak --mode unary --rate "$UNARY_RATE" --concurrency "$UNARY_CONCURRENCY" --sessions "$SESSIONS" \
+  --warmup 0 --duration "$SOAK" --run-id "so$$"
+SOAK_TO=$(date +%s)
+# Flat = the median RSS of the last quarter of the soak is within 10 % of the median of its second
+# quarter (the first quarter is warm-up: JIT, pools, GC heap sizing).
+rss_median() { awk -v a="$1" -v b="$2" '$1 >= a && $1 < b && $2 > 0 { print $2 }' "$WORK/rss.log" | sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'; }
+Q=$(( (SOAK_TO - SOAK_FROM) / 4 ))
+RSS_Q2=$(rss_median $((SOAK_FROM + Q)) $((SOAK_FROM + 2 * Q)))
+RSS_Q4=$(rss_median $((SOAK_FROM + 3 * Q)) $((SOAK_TO + 1)))
+RSS_MAX=$(awk '$2 > m { m = $2 } END { print m }' "$WORK/rss.log")
+RSS_GROWTH=$(calc "($RSS_Q4 - $RSS_Q2) / $RSS_Q2")
+log "server RSS: second quarter median $((RSS_Q2 / 1024)) MiB, last quarter median $((RSS_Q4 / 1024)) MiB, max over the run $((RSS_MAX / 1024)) MiB"
+
+kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+cp "$WORK/rss.log" "$RESULTS/rss-latest.tsv"
+
+# ---------------------------------------------------------------- training
+TRAIN_S="" TRAIN_NOTE=""
+if [ "$TRAIN" = 0 ]; then
+  TRAIN_NOTE="skipped (--no-train)"
+elif ! $CLI --help 2>/dev/null | grep -qE '^\s+train\s'; then
+  TRAIN_NOTE="skipped: \`anomaly-engine train\` is not in this branch yet"
+  log "training: $TRAIN_NOTE"
+else
+  log "training on 1,000,000 events"
+  EVENTS_FILE="$WORK/train/events.jsonl"
+  mkdir -p "$WORK/train"
+  if $CLI --help 2>/dev/null | grep -qE '^\s+simulate\s'; then
+    $CLI simulate --sessions 40000 --seed 1 --out "$WORK/sim" >"$WORK/sim.log" 2>&1 || { tail "$WORK/sim.log"; exit 1; }
+    head -n 1000000 "$WORK/sim/events.jsonl" >"$EVENTS_FILE"
+    TRAIN_NOTE="events from \`anomaly-engine simulate --sessions 40000 --seed 1\`, first 1,000,000 lines"
+  else
+    # No simulator in this branch: 20,000 sessions x 50 events of the load tool's site walk, in awk.
+    awk -v t0="$TS" 'BEGIN { srand(1); split("/ /search /products /products/item /cart /checkout /help", v, " ");
+      split("login add_to_cart payment search", a, " ");
+      for (s = 0; s < 20000; s++) { ts = t0 - 3600000 + int(rand() * 600000);
+        for (e = 0; e < 50; e++) { ts += 400 + int(rand() * 15000);
+          if (rand() < 0.25) printf "{\"session_id\":\"t%d\",\"ts\":%d,\"kind\":\"action\",\"name\":\"%s\",\"success\":%s,\"duration_ms\":%d}\n", s, ts, a[1 + int(rand() * 4)], (rand() < 0.9 ? "true" : "false"), 30 + int(rand() * 1500);
+          else printf "{\"session_id\":\"t%d\",\"ts\":%d,\"kind\":\"view\",\"name\":\"%s\",\"duration_ms\":%d}\n", s, ts, v[1 + int(rand() * 7)], 200 + int(rand() * 20000) } } }' >"$EVENTS_FILE"
+    TRAIN_NOTE="events: 20,000 synthetic sessions x 50 (awk site walk; the simulator is not in this branch)"
+  fi
+  start=$(date +%s.%N)
+  $CLI train --events "$EVENTS_FILE" --out "$WORK/train/bundle" >"$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log"; exit 1; }
+  TRAIN_S=$(calc "$(date +%s.%N) - $start")
+  log "training: $(printf %.1f "$TRAIN_S") s ($TRAIN_NOTE)"
+fi
+
+# ---------------------------------------------------------------- BenchmarkDotNet
+if [ "$BENCH" = 1 ]; then
+  log "BenchmarkDotNet suite"
+  ( cd "$WORK" && dotnet "$ROOT/benchmarks/AnomalyEngine.Benchmarks/bin/Release/net10.0/AnomalyEngine.Benchmarks.dll" --filter '*' ) | tee "$WORK/bench.log" | grep -E '^\||^// (store|scorer|state hash):' || true
+  mkdir -p "$RESULTS/bench"
+  cp "$WORK"/BenchmarkDotNet.Artifacts/results/*-report-github.md "$RESULTS/bench/" 2>/dev/null || true
+fi
+
+# ---------------------------------------------------------------- report
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+  echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(hostname): $(nproc) cores ($CPU), $MEM, .NET SDK $(dotnet --version), redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2)."
+  echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $LOAD_END. Client, server and Redis share the machine."
+  echo "Command: \`benchmarks/run.sh --duration $DURATION --soak $SOAK$([ "$BENCH" = 1 ] && echo ' --bench')$([ "$UPDATE_DOC" = 1 ] && echo ' --update-doc')\`"
+  echo
+  echo "| measure | value | target | |"
+  echo "|---|---|---|---|"
+  echo "| (a) limit: redis-benchmark EVALSHA apply_events.lua, 1 event/call, ${LIMIT_PROCS}x${LIMIT_CLIENTS} clients, -P $LIMIT_PIPELINE | $(printf '%.0f' "$LIMIT_RPS") events/s (Redis time $LIMIT_US µs/call) | | |"
+  echo "| (b) TrackStream --max, batch $STREAM_BATCH, window $STREAM_WINDOW | $(printf '%.0f' "$STREAM_EPS") events/s (Redis time $STREAM_US µs/call); p50 $(j stream .p50_ms) ms, p99 $(j stream .p99_ms) ms per batch; errors $(j stream .errors), unscored $(j stream .unscored) | | |"
+  echo "| engine / limit | $(printf '%.3f' "$RATIO") | ≥ $TARGET_RATIO, every event scored | $(verdict "$RATIO >= $TARGET_RATIO && $(j stream .unscored) == 0 && $(j stream .errors) == 0") |"
+  echo "| unary Track at $UNARY_RATE events/s ($UNARY_CONCURRENCY callers) | $(j unary .events_per_second) events/s; p50 $(j unary .p50_ms), p90 $(j unary .p90_ms), p99 $(j unary .p99_ms), p99.9 $(j unary .p999_ms), max $(j unary .max_ms) ms; errors $(j unary .errors) | p99 ≤ $TARGET_P99_MS ms | $(verdict "$(j unary .p99_ms) <= $TARGET_P99_MS") |"
+  echo "| live state, session of 50 events (with event ids) | $STATE_IDS B ($STATE_PARTS) | ≤ $TARGET_STATE_BYTES B | $(verdict "$STATE_IDS <= $TARGET_STATE_BYTES") |"
+  echo "| live state, session of 50 events (no event ids) | $STATE_NOIDS B | ≤ $TARGET_STATE_BYTES B | $(verdict "$STATE_NOIDS <= $TARGET_STATE_BYTES") |"
+  echo "| server RSS over ${SOAK}s at $UNARY_RATE events/s | 2nd-quarter median $((RSS_Q2 / 1024)) MiB → last-quarter median $((RSS_Q4 / 1024)) MiB ($(calc "$RSS_GROWTH * 100" | xargs printf '%+.1f') %), max $((RSS_MAX / 1024)) MiB; soak p99 $(j soak .p99_ms) ms | flat (< $(calc "$TARGET_RSS_GROWTH * 100") % growth) over 300 s | $(verdict "$RSS_GROWTH < $TARGET_RSS_GROWTH")$([ "$SOAK" -lt 300 ] && echo " (only ${SOAK}s)") |"
+  if [ -n "$TRAIN_S" ]; then
+    echo "| training on 1,000,000 events | $(printf '%.1f' "$TRAIN_S") s ($TRAIN_NOTE) | ≤ $TARGET_TRAIN_S s | $(verdict "$TRAIN_S <= $TARGET_TRAIN_S") |"
+  else
+    echo "| training on 1,000,000 events | $TRAIN_NOTE | ≤ $TARGET_TRAIN_S s | not measured |"
+  fi
+  echo
+  echo "Machine-readable load results:"
+  echo
+  for n in stream unary soak; do echo "    $n: $(cat "$WORK/$n.json")"; done
+} >"$REPORT"
+echo
+cat "$REPORT"
+
+if [ "$UPDATE_DOC" = 1 ]; then
+  DOC=docs/performance.md
+  if grep -q '<!-- run.sh results begin -->' "$DOC" && grep -q '<!-- run.sh results end -->' "$DOC"; then
+    awk -v report="$REPORT" '
+      /<!-- run.sh results begin -->/ { print; while ((getline line < report) > 0) print line; skip = 1; next }
+      /<!-- run.sh results end -->/ { skip = 0 }
+      !skip { print }' "$DOC" >"$WORK/doc.md" && cp "$WORK/doc.md" "$DOC"
+    log "updated $DOC"
+  else
+    echo "no result markers in $DOC; results are in $REPORT" >&2
+  fi
+fi

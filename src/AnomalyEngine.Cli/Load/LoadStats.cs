@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using HdrHistogram;
+
+namespace AnomalyEngine.Cli.Load;
+
+/// <summary>
+/// What a load run saw, shared by its workers: counts and an HdrHistogram of request latency in
+/// microseconds. Only requests sent after the warm-up are counted.
+/// </summary>
+internal sealed class LoadStats
+{
+    // 1 µs .. 60 s at 3 significant digits: p99.9 is exact to 0.1 %.
+    private readonly LongConcurrentHistogram _latencyUs = new(1, 60_000_000, 3);
+    private long _requests;
+    private long _events;
+    private long _verdicts;
+    private long _errors;
+    private long _unscored;
+    private long _measureStart;
+    private long _measureEnd;
+
+    /// <summary>First error message seen, for the report.</summary>
+    public string? FirstError { get; private set; }
+
+    /// <summary>Stopwatch timestamp at which measuring starts (end of warm-up).</summary>
+    public long MeasureStart { get => Volatile.Read(ref _measureStart); set => Volatile.Write(ref _measureStart, value); }
+
+    /// <summary>Marks the end of the measured period.</summary>
+    public void Stop() => _measureEnd = Stopwatch.GetTimestamp();
+
+    /// <summary>Records an answered request sent at <paramref name="sentAt"/> (an intended send time under a rate, which counts queueing on the client too).</summary>
+    public void RecordSuccess(long sentAt, long answeredAt, int events, int sessions, int verdicts)
+    {
+        if (sentAt < MeasureStart)
+        {
+            return;
+        }
+        _latencyUs.RecordValue(Math.Clamp(TicksToUs(answeredAt - sentAt), 1, 60_000_000));
+        Interlocked.Increment(ref _requests);
+        Interlocked.Add(ref _events, events);
+        Interlocked.Add(ref _verdicts, verdicts);
+        if (verdicts != sessions)
+        {
+            // Every session of a batch must come back with a verdict, else an event went unscored.
+            Interlocked.Add(ref _unscored, Math.Abs(sessions - verdicts));
+        }
+    }
+
+    /// <summary>Records a failed request.</summary>
+    public void RecordError(long sentAt, string message)
+    {
+        FirstError ??= message;
+        if (sentAt >= MeasureStart)
+        {
+            Interlocked.Increment(ref _errors);
+        }
+    }
+
+    /// <summary>The run's figures.</summary>
+    public LoadSummary Summarize(LoadOptions o)
+    {
+        var seconds = Stopwatch.GetElapsedTime(MeasureStart, _measureEnd == 0 ? Stopwatch.GetTimestamp() : _measureEnd).TotalSeconds;
+        double Ms(double p) => _latencyUs.TotalCount == 0 ? 0 : _latencyUs.GetValueAtPercentile(p) / 1000.0;
+        return new LoadSummary(
+            o.Mode, o.Max ? "max" : o.Rate!.Value.ToString(CultureInfo.InvariantCulture), o.Batch, o.Concurrency, o.Sessions,
+            Math.Round(seconds, 2), _requests, _events, Math.Round(seconds > 0 ? _events / seconds : 0, 1),
+            Math.Round(Ms(50), 3), Math.Round(Ms(90), 3), Math.Round(Ms(99), 3), Math.Round(Ms(99.9), 3),
+            Math.Round(_latencyUs.TotalCount == 0 ? 0 : _latencyUs.GetMaxValue() / 1000.0, 3),
+            _errors, _unscored, _verdicts, FirstError);
+    }
+
+    private static long TicksToUs(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
+}
+
+/// <summary>The figures of one load run; <see cref="ToJson"/> is the machine-readable line scripts parse.</summary>
+internal sealed record LoadSummary(
+    string Mode, string Rate, int Batch, int Concurrency, int Sessions, double Seconds,
+    long Requests, long Events, double EventsPerSecond,
+    double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs,
+    long Errors, long Unscored, long Verdicts, string? FirstError)
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>One-line JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}
