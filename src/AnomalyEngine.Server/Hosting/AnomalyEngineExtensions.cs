@@ -1,4 +1,5 @@
 using AnomalyEngine.Core.Verdicts;
+using AnomalyEngine.Scoring;
 using AnomalyEngine.Server.Alerts;
 using AnomalyEngine.Server.Engine;
 using AnomalyEngine.Server.Faults;
@@ -27,7 +28,8 @@ public static class AnomalyEngineExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
         services.AddSingleton<RedisSessionStore>();
         services.AddSingleton<LabelStore>();
-        services.AddSingleton<ISessionScorerSource, BaselineScorer>();
+        services.AddSingleton(sp => CreateModelHost(sp, builder));
+        services.AddSingleton<ISessionScorerSource, ModelScorerSource>();
         services.AddSingleton<AlertLog>();
         services.AddSingleton<AlertProducer>();
         services.AddSingleton<AlertHub>();
@@ -48,7 +50,9 @@ public static class AnomalyEngineExtensions
     {
         // Refuse an unsafe security configuration before touching the store.
         app.UseAnomalyEngineHardening();
-        // Connect (or start embedded Garnet) at start-up, not on the first call.
+        // Load the model and connect (or start embedded Garnet) at start-up, not on the first call:
+        // a missing or broken bundle stops the server here with a message naming the file.
+        app.Services.GetRequiredService<ModelHost>();
         app.Services.GetRequiredService<StoreConnection>();
         app.MapGrpcService<ScoringGrpcService>();
         app.MapGrpcService<AlertGrpcService>();
@@ -56,5 +60,14 @@ public static class AnomalyEngineExtensions
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
+    }
+
+    /// <summary>The model host, with a relative bundle path taken from the server's content root.</summary>
+    private static ModelHost CreateModelHost(IServiceProvider sp, WebApplicationBuilder builder)
+    {
+        var options = new ModelHostOptions();
+        builder.Configuration.GetSection(ModelHostOptions.SectionName).Bind(options);
+        options.BundlePath = Path.GetFullPath(options.BundlePath, builder.Environment.ContentRootPath);
+        return new ModelHost(options, sp.GetRequiredService<ILogger<ModelHost>>());
     }
 }

@@ -1,5 +1,6 @@
 using AnomalyEngine.Contracts.V1;
 using AnomalyEngine.Core.Events;
+using AnomalyEngine.Scoring;
 using AnomalyEngine.Server.Grpc;
 using AnomalyEngine.State.Labels;
 using Grpc.Core;
@@ -8,9 +9,37 @@ using CoreViolation = AnomalyEngine.Core.Events.FieldViolation;
 namespace AnomalyEngine.Server.Services;
 
 /// <summary>Thin gRPC face of the live model and of analyst labels.</summary>
-public sealed class ModelGrpcService(LabelStore labels, TimeProvider time) : ModelService.ModelServiceBase
+public sealed class ModelGrpcService(LabelStore labels, ModelHost models, TimeProvider time) : ModelService.ModelServiceBase
 {
     private const int MaxNoteBytes = 1024;
+
+    /// <inheritdoc />
+    public override Task<ModelInfo> GetModelInfo(GetModelInfoRequest request, ServerCallContext context) =>
+        Task.FromResult(ToProto(models.Manifest));
+
+    /// <inheritdoc />
+    public override Task<ModelInfo> ReloadModel(ReloadModelRequest request, ServerCallContext context)
+    {
+        string? path = null;
+        if (request.Path.Length > 0)
+        {
+            // Only bundles beside the configured one may be loaded: a caller cannot make the server read arbitrary folders.
+            var root = Path.GetDirectoryName(models.BundlePath.TrimEnd(Path.DirectorySeparatorChar))!;
+            path = Path.GetFullPath(request.Path, root);
+            if (!path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                throw RpcErrors.InvalidArgument([new CoreViolation("path", $"must name a bundle folder under {root}")]);
+            }
+        }
+        try
+        {
+            return Task.FromResult(ToProto(models.Reload(path)));
+        }
+        catch (ModelLoadException ex)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"bundle refused, the current model {models.Manifest.Version} stays: {ex.Message}"));
+        }
+    }
 
     /// <inheritdoc />
     public override async Task<LabelSessionResponse> LabelSession(LabelSessionRequest request, ServerCallContext context)
@@ -50,5 +79,21 @@ public sealed class ModelGrpcService(LabelStore labels, TimeProvider time) : Mod
                 LabeledAt = l.LabeledAt,
             }, context.CancellationToken);
         }
+    }
+
+    private static ModelInfo ToProto(ModelManifest m)
+    {
+        var info = new ModelInfo
+        {
+            Version = m.Version,
+            Created = m.Created.ToUnixTimeMilliseconds(),
+            FeatureSchemaHash = m.FeatureSchemaHash,
+            AlertThreshold = m.AlertThreshold,
+            TargetFpr = m.TargetFpr,
+            ManifestJson = m.RawJson,
+            Path = m.BundlePath,
+        };
+        info.Features.Add(m.Features);
+        return info;
     }
 }

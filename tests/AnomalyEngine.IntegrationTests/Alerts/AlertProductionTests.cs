@@ -42,7 +42,8 @@ public sealed class AlertProductionTests : IAsyncLifetime
     {
         var tenant = For(_baseline, NewTenant());
         var s = Sid("turn");
-        var normal = await tenant.Scoring.TrackAsync(Batch(View(s, "/home", T0)));
+        // "/" is the shop's usual entry page in the shipped model's training traffic (docs/simulator.md).
+        var normal = await tenant.Scoring.TrackAsync(Batch(View(s, "/", T0)));
         Assert.Equal("", normal.Verdicts[0].AlertCursor);
 
         var login = FailedLogins(s, t0: T0 + 1000, user: "alice");
@@ -50,10 +51,11 @@ public sealed class AlertProductionTests : IAsyncLifetime
         var verdict = turned.Verdicts[0];
         Assert.True(verdict.Anomalous);
         Assert.NotEqual("", verdict.AlertCursor);
-        // Staying anomalous does not alert again.
+        // The shipped model decides the severity: one more failure alerts again only if it escalates.
         var again = await tenant.Scoring.TrackAsync(Batch(Action(s, "login", T0 + 5000, success: false)));
         Assert.True(again.Verdicts[0].Anomalous);
-        Assert.Equal("", again.Verdicts[0].AlertCursor);
+        var escalated = again.Verdicts[0].Severity > verdict.Severity;
+        Assert.Equal(escalated, again.Verdicts[0].AlertCursor != "");
 
         using var cts = new CancellationTokenSource();
         using var call = await SubscribeAsync(tenant.Alerts, new SubscribeRequest { FromOldest = true }, cts.Token);
@@ -69,6 +71,11 @@ public sealed class AlertProductionTests : IAsyncLifetime
         Assert.Equal(verdict.ModelVersion, alert.Verdict.ModelVersion);
         Assert.Equal(verdict.Reasons, alert.Verdict.Reasons);
         Assert.Equal(login.Events[^1], alert.Trigger);
+
+        if (escalated)
+        {
+            Assert.Equal(again.Verdicts[0].AlertCursor, (await ReadAsync(call, 1))[0].Cursor);
+        }
 
         // Nothing else is in this tenant's feed: the next alert is the marker.
         var marker = s + "-marker";

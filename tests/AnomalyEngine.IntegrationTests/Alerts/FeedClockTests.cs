@@ -18,6 +18,8 @@ public sealed class FeedClockTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _server = await StartAsync(
         new Dictionary<string, string?> { ["Alerts:MaxAge"] = "1.00:00:00", ["Alerts:ReAlertInterval"] = "00:10:00" },
+        // A fixed severity once anomalous, so only the clock decides whether the session alerts again.
+        rule: state => state.Failures >= 2 ? Core.Verdicts.Severity.Medium : Core.Verdicts.Severity.None,
         more: services => services.AddSingleton<TimeProvider>(_time));
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
