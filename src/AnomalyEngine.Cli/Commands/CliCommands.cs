@@ -10,6 +10,7 @@ internal static class CliCommands
         yield return TrainCommand.Create();
         yield return ScoreCommand.Create();
         yield return EvaluateCommand.Create();
+        yield return SendCommand.Create();
         yield return SessionCommand.Create();
         yield return ExportLabelsCommand.Create();
         yield return SimulateCommand.Create();
