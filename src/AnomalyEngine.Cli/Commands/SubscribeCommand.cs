@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AnomalyEngine.Cli.Grpc;
 using AnomalyEngine.Contracts.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -41,7 +42,7 @@ internal static partial class SubscribeCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(target)!);
+            using var channel = ChannelFactory.Create(parse.GetValue(target)!);
             var client = new AlertService.AlertServiceClient(channel);
             if (parse.GetValue(latency))
             {
@@ -114,19 +115,19 @@ internal static partial class SubscribeCommand
             return;
         }
         var v = alert.Verdict ?? new Verdict();
-        var colour = v.Severity switch
-        {
-            Severity.Critical => "bold red",
-            Severity.High => "red",
-            Severity.Medium => "darkorange",
-            Severity.Low => "yellow",
-            _ => "grey",
-        };
         var time = DateTimeOffset.FromUnixTimeMilliseconds(alert.Time).ToString("yyyy-MM-dd HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        var reasons = string.Join(", ", v.Reasons.Select(r => r.Code));
+        var user = alert.UserId.Length == 0 ? "" : $" user={Markup.Escape(alert.UserId)}";
         AnsiConsole.MarkupLine(
-            $"[{colour}]{v.Severity.ToString().ToUpperInvariant(),-8}[/] {time} session=[bold]{Markup.Escape(alert.SessionId)}[/] " +
-            $"user={Markup.Escape(alert.UserId)} score={v.Score:0.000} reasons={Markup.Escape(reasons)} " +
-            $"trigger={Markup.Escape(alert.Trigger?.Name ?? "")} [grey]cursor={Markup.Escape(alert.Cursor)}[/]");
+            $"[{VerdictStyle.Colour(v.Severity)}]{VerdictStyle.Name(v.Severity).ToUpperInvariant(),-8}[/] {time} session=[bold]{Markup.Escape(alert.SessionId)}[/]{user} " +
+            $"score={v.Score:0.000} trigger={Markup.Escape(alert.Trigger?.Name ?? "")} [grey]cursor={Markup.Escape(alert.Cursor)}[/]");
+        // The reasons an analyst reads first, in words; the rest by code.
+        for (var i = 0; i < v.Reasons.Count && i < 3; i++)
+        {
+            AnsiConsole.MarkupLine($"    [bold]{Markup.Escape(v.Reasons[i].Code)}[/] {Markup.Escape(v.Reasons[i].Message)}");
+        }
+        if (v.Reasons.Count > 3)
+        {
+            AnsiConsole.MarkupLine($"    [grey]also: {Markup.Escape(string.Join(", ", v.Reasons.Skip(3).Select(r => r.Code)))}[/]");
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace AnomalyEngine.Cli.Grpc;
@@ -6,6 +7,9 @@ namespace AnomalyEngine.Cli.Grpc;
 /// <summary>Builds the gRPC channel every client command uses to reach an AnomalyEngine server.</summary>
 internal static class ChannelFactory
 {
+    /// <summary>Environment variable holding the API key of the caller's tenant.</summary>
+    public const string ApiKeyVariable = "AE_API_KEY";
+
     /// <summary>
     /// A channel to <paramref name="target"/>: a URL (<c>http://host:port</c> for plaintext HTTP/2, h2c;
     /// <c>https://</c> for TLS) or a bare <c>host:port</c>, taken as plaintext.
@@ -24,14 +28,31 @@ internal static class ChannelFactory
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             ConnectTimeout = TimeSpan.FromSeconds(10),
+            // The engine is addressed directly (loopback or a load balancer); an HTTP proxy would only add a hop.
+            UseProxy = false,
         };
-        // An API key option will attach credentials here (GrpcChannelOptions.Credentials / a call interceptor).
-        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        var options = new GrpcChannelOptions
         {
             HttpHandler = handler,
             HttpVersion = HttpVersion.Version20,
             MaxReceiveMessageSize = 16 * 1024 * 1024,
-        });
+        };
+        // The API key travels as `authorization: Bearer …` on every call. It comes from the environment,
+        // never from a command-line flag, so it does not end up in shell history or process listings.
+        if (Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } apiKey)
+        {
+            var bearer = CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("authorization", "Bearer " + apiKey);
+                return Task.CompletedTask;
+            });
+            options.Credentials = address.Scheme == Uri.UriSchemeHttps
+                ? ChannelCredentials.Create(new SslCredentials(), bearer)
+                : ChannelCredentials.Create(ChannelCredentials.Insecure, bearer);
+            // Plaintext is allowed by the server on loopback only (docs/security.md).
+            options.UnsafeUseInsecureChannelCallCredentials = address.Scheme == Uri.UriSchemeHttp;
+        }
+        return GrpcChannel.ForAddress(address, options);
     }
 
     /// <summary>The absolute http(s) URI for <paramref name="target"/>; a bare host:port means plaintext http.</summary>

@@ -1,3 +1,4 @@
+using AnomalyEngine.Cli.Grpc;
 using System.Diagnostics;
 using System.Net;
 using AnomalyEngine.Contracts.V1;
@@ -26,10 +27,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
     /// <summary>Runs the load and returns its figures.</summary>
     public async Task<LoadSummary> RunAsync(CancellationToken ct)
     {
-        using var channel = GrpcChannel.ForAddress(o.Target, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, UseProxy = false },
-        });
+        using var channel = ChannelFactory.Create(o.Target.ToString());
         var client = new ScoringService.ScoringServiceClient(channel);
         var start = Stopwatch.GetTimestamp();
         _stats.MeasureStart = start + Ticks(o.Warmup);
