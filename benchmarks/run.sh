@@ -21,6 +21,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+# shellcheck source=../scripts/lib/ports.sh
+source "scripts/lib/ports.sh"
 
 DURATION=20 SOAK=60 BENCH=0 TRAIN=1 UPDATE_DOC=0
 while [ $# -gt 0 ]; do
@@ -65,14 +67,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 log() { echo "== $*"; }
-free_port() {
-  local p
-  for p in $(seq "$1" $(($1 + 500))); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
-wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 calc() { awk "BEGIN { printf \"%s\", $* }"; }
 verdict() { if [ "$(awk "BEGIN { print ($1) ? 1 : 0 }")" = 1 ]; then echo met; else echo MISSED; fi; }
 

@@ -9,6 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+# shellcheck source=lib/ports.sh
+source "$ROOT/scripts/lib/ports.sh"
 SESSIONS=${1:-200}
 PER_SESSION=${2:-40}
 
@@ -27,13 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() {
-  local p
-  for p in $(seq "$1" $(($1 + 200))); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
 
 echo "== Redis Cluster (3 masters, no replicas) on loopback"
 start_redis_cluster 3 7400

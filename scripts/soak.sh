@@ -7,6 +7,8 @@
 # else from scripts/demo/driver.cs (rounds of sessions checked for exact counts until the time is up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/ports.sh
+source "scripts/lib/ports.sh"
 SECONDS_TOTAL=${1:-300}
 STORE=${2:-garnet}
 RATE=${AE_SOAK_RATE:-2000}
@@ -21,13 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() {
-  local p
-  for p in $(seq "$1" $(($1 + 200))); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
 
 echo "== building (Release)"
 dotnet build src/AnomalyEngine.Server -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }

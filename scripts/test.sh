@@ -6,6 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+# shellcheck source=lib/ports.sh
+source "$ROOT/scripts/lib/ports.sh"
 RESULTS="$ROOT/.test-results"
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
@@ -18,13 +20,6 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
 fi
 
-free_port() {
-  local p
-  for p in $(seq "$1" $(($1 + 200))); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
 
 REDIS_PORT=$(free_port 6480)
 REDIS_DIR=$(mktemp -d)

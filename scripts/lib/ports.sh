@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sourced helpers for loopback ports.
+#   free_port FIRST   prints the first port from FIRST on (up to FIRST+500) that nothing listens on
+#   wait_port PORT    waits up to 30 s until something listens on PORT
+
+free_port() {
+  local p
+  for p in $(seq "$1" $(($1 + 500))); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+wait_port() {
+  for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
