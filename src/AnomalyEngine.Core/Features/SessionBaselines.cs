@@ -189,6 +189,21 @@ public sealed class SessionBaselines
         return -Math.Log(Unigram(to));
     }
 
+    /// <summary>
+    /// How much less likely the transition's target is after its source than in general:
+    /// −ln p(to | from) + ln p(to) (the unigram share), i.e. minus the pointwise mutual information.
+    /// Large when a well-observed source never (or rarely) leads to a name that is common enough
+    /// elsewhere (login → payout settings); near zero for an unseen step into a name that is rare
+    /// everywhere (one more rarely viewed product). Allocation-free.
+    /// </summary>
+    public double TransitionLift(string key)
+    {
+        var surprise = TransitionSurprise(key, out _);
+        var i = key.IndexOf('\t');
+        var to = i >= 0 && _nameLookup.TryGetValue(key.AsSpan(i + 1), out var toName) ? toName : null;
+        return surprise + Math.Log(Unigram(to));
+    }
+
     /// <summary>Pseudo-attempts at the global rate added to each name's failure rate, so one failure in one attempt is not "fails half the time".</summary>
     public const double FailRatePriorWeight = 5.0;
 
