@@ -88,6 +88,33 @@ public static class NavigationDetector
             }
         }
 
+        var rareSum = ctx.Surprise("nav_rare_name_sum");
+        if (rareSum >= ExplainContext.MinSurprise && rareSum > rare && names < ExplainContext.MinSurprise)
+        {
+            var cut = Math.Log(Features.FeatureSchema.RareNameSessionsPerOccurrence);
+            var rareNames = new List<(long Sessions, string Name)>();
+            foreach (var (name, _) in s.Names)
+            {
+                if (b.TryGetName(name, out var nb) && b.Rarity(nb) > cut)
+                {
+                    rareNames.Add((nb.Sessions, name));
+                }
+            }
+            rareNames.Sort((x, y) => x.Sessions != y.Sessions ? x.Sessions.CompareTo(y.Sessions) : string.CompareOrdinal(x.Name, y.Name));
+            if (rareNames.Count > 1)
+            {
+                var shown = new List<string>();
+                foreach (var (sessions, name) in rareNames.GetRange(0, Math.Min(4, rareNames.Count)))
+                {
+                    var share = b.Sessions > 0 ? (double)sessions / b.Sessions : 0;
+                    shown.Add($"{name} ({ExplainContext.Fmt(share * 100, "0.###")}%)");
+                }
+                ctx.Add(reasons, "NAV_RARE_NAME", d,
+                    $"{rareNames.Count} rarely used pages/actions together: {string.Join(", ", shown)} of training sessions",
+                    rareSum, new() { ["rare_names"] = rareNames.Count.ToString(), ["joint_rarity_nats"] = ExplainContext.Fmt(ctx.Features[Features.FeatureSchema.NavRareNameSum], "0.0") });
+            }
+        }
+
         var exit = ctx.Surprise("nav_exit_surprise");
         if (exit >= ExplainContext.MinSurprise && s.LastName is { } lastName)
         {
@@ -124,7 +151,7 @@ public static class NavigationDetector
                 new() { ["entry"] = first, ["training_starts"] = starts.ToString(), ["training_sessions"] = b.Sessions.ToString() });
         }
 
-        var path = Math.Max(ctx.Surprise("nav_surprise_mean"), ctx.Surprise("nav_surprise_max"));
+        var path = Math.Max(Math.Max(ctx.Surprise("nav_surprise_mean"), ctx.Surprise("nav_surprise_max")), ctx.Surprise("nav_lift_sum"));
         if (path >= ExplainContext.MinSurprise)
         {
             string? rarest = null;
