@@ -55,6 +55,7 @@ public static class DetectorComponents
         new("nav_rare_name", DetectorNames.Navigation, FeatureSchema.NavRareName, false, 0.25),
         new("nav_rare_name_sum", DetectorNames.Navigation, FeatureSchema.NavRareNameSum, false, 0.5),
         new("nav_lift_sum", DetectorNames.Navigation, FeatureSchema.NavLiftSum, false, 0.5),
+        new("nav_pair_lift", DetectorNames.Navigation, FeatureSchema.NavPairLift, false, 0.25),
         new("nav_entry_surprise", DetectorNames.Navigation, FeatureSchema.NavEntrySurprise, false, 0.5),
         new("nav_count_excess", DetectorNames.Navigation, FeatureSchema.NavCountExcess, false, 0.5),
         new("nav_exit_surprise", DetectorNames.Navigation, FeatureSchema.NavExitSurprise, false, 0.5, ComponentMode.FinalOnly),

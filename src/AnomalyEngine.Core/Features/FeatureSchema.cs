@@ -85,6 +85,13 @@ public static class FeatureSchema
     /// </summary>
     public const int NavLiftSum = 27;
 
+    /// <summary>
+    /// Largest co-occurrence lift over ordered pairs of names present (both among the most common
+    /// names): ln p(b) − ln p(b | a), positive part — b is common, but not in sessions that have a
+    /// (HDFS: a re-replicated block that is also deleted).
+    /// </summary>
+    public const int NavPairLift = 28;
+
     /// <summary>A name counts towards <see cref="NavRareNameSum"/> when fewer than 1 in this many training sessions contain it.</summary>
     public const double RareNameSessionsPerOccurrence = 50;
 
@@ -97,7 +104,7 @@ public static class FeatureSchema
     public const int ModelInputCount = 24;
 
     /// <summary>Number of features.</summary>
-    public const int Count = 28;
+    public const int Count = 29;
 
     private static readonly string[] NameTable =
     [
@@ -107,7 +114,7 @@ public static class FeatureSchema
         "dur_log_events", "dur_log_elapsed", "dur_gap_dev", "dur_duration_dev", "dur_speed_z", "dur_gap_cv",
         "dur_regularity",
         "fail_excess_z", "fail_ratio", "fail_max_streak", "fail_per_minute", "fail_count",
-        "dur_gap_fast", "dur_duration_short", "nav_rare_name_sum", "nav_lift_sum",
+        "dur_gap_fast", "dur_duration_short", "nav_rare_name_sum", "nav_lift_sum", "nav_pair_lift",
     ];
 
     /// <summary>Feature names in vector order.</summary>

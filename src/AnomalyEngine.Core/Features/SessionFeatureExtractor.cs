@@ -130,6 +130,35 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
         features[FeatureSchema.NavRareName] = rarest;
         features[FeatureSchema.NavRareNameSum] = rareSum;
         features[FeatureSchema.NavLiftSum] = liftSum;
+        if (b.PairNames.Length > 1)
+        {
+            Span<int> ids = stackalloc int[SessionBaselines.MaxPairNames];
+            var k = 0;
+            foreach (var name in s.Names.Keys)
+            {
+                var i = b.PairIndexOf(name);
+                if (i >= 0 && k < ids.Length)
+                {
+                    ids[k++] = i;
+                }
+            }
+            double pairMax = 0;
+            for (var x = 0; x < k; x++)
+            {
+                for (var y = 0; y < k; y++)
+                {
+                    if (x != y)
+                    {
+                        var lift = b.CooccurrenceLift(ids[x], ids[y]);
+                        if (lift > pairMax)
+                        {
+                            pairMax = lift;
+                        }
+                    }
+                }
+            }
+            features[FeatureSchema.NavPairLift] = pairMax;
+        }
         features[FeatureSchema.NavEntrySurprise] = entry;
         features[FeatureSchema.NavBreadth] = (double)distinct / events;
         features[FeatureSchema.NavRevisits] = Math.Log(1.0 + Math.Max(0, events - distinct));
