@@ -115,6 +115,39 @@ public static class NavigationDetector
             }
         }
 
+        var pair = ctx.Surprise("nav_pair_lift");
+        if (pair >= ExplainContext.MinSurprise && b.PairNames.Length > 1)
+        {
+            var k = b.PairNames.Length;
+            int bestA = -1, bestB = -1;
+            double bestLift = 0;
+            foreach (var na in s.Names.Keys)
+            {
+                var ia = b.PairIndexOf(na);
+                if (ia < 0)
+                {
+                    continue;
+                }
+                foreach (var nbName in s.Names.Keys)
+                {
+                    var ib = b.PairIndexOf(nbName);
+                    if (ib >= 0 && ib != ia && b.CooccurrenceLift(ia, ib) > bestLift)
+                    {
+                        (bestA, bestB, bestLift) = (ia, ib, b.CooccurrenceLift(ia, ib));
+                    }
+                }
+            }
+            if (bestA >= 0)
+            {
+                var withA = b.PairSessions[bestA * k + bestA];
+                var both = b.PairSessions[bestA * k + bestB];
+                var shareB = b.Sessions > 0 ? (double)b.PairSessions[bestB * k + bestB] / b.Sessions : 0;
+                ctx.Add(reasons, "NAV_UNUSUAL_COMBINATION", d,
+                    $"{b.PairNames[bestA]} with {b.PairNames[bestB]}: {b.PairNames[bestB]} is in {ExplainContext.Fmt(shareB * 100, "0.#")}% of training sessions but in {both} of the {withA} with {b.PairNames[bestA]}",
+                    pair, new() { ["name"] = b.PairNames[bestA], ["with"] = b.PairNames[bestB], ["training_sessions_with_name"] = withA.ToString(), ["training_sessions_with_both"] = both.ToString() });
+            }
+        }
+
         var exit = ctx.Surprise("nav_exit_surprise");
         if (exit >= ExplainContext.MinSurprise && s.LastName is { } lastName)
         {
