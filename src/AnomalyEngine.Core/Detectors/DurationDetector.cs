@@ -39,7 +39,7 @@ public static class DurationDetector
                 speed, new() { ["gap_geomean_ms"] = ExplainContext.Fmt(typical, "0"), ["baseline_ms"] = ExplainContext.Fmt(typicalGap, "0"), ["z"] = ExplainContext.Fmt(z, "0.0") });
         }
 
-        var gaps = ctx.Surprise("dur_gap_dev");
+        var gaps = Math.Max(ctx.Surprise("dur_gap_dev"), ctx.Surprise("dur_gap_fast"));
         if (gaps >= ExplainContext.MinSurprise)
         {
             string? worst = null;
@@ -67,7 +67,7 @@ public static class DurationDetector
             }
         }
 
-        var durations = ctx.Surprise("dur_duration_dev");
+        var durations = Math.Max(ctx.Surprise("dur_duration_dev"), ctx.Surprise("dur_duration_short"));
         if (durations >= ExplainContext.MinSurprise)
         {
             string? worst = null;

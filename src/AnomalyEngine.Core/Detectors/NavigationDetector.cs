@@ -88,6 +88,66 @@ public static class NavigationDetector
             }
         }
 
+        var rareSum = ctx.Surprise("nav_rare_name_sum");
+        if (rareSum >= ExplainContext.MinSurprise && rareSum > rare && names < ExplainContext.MinSurprise)
+        {
+            var cut = Math.Log(Features.FeatureSchema.RareNameSessionsPerOccurrence);
+            var rareNames = new List<(long Sessions, string Name)>();
+            foreach (var (name, _) in s.Names)
+            {
+                if (b.TryGetName(name, out var nb) && b.Rarity(nb) > cut)
+                {
+                    rareNames.Add((nb.Sessions, name));
+                }
+            }
+            rareNames.Sort((x, y) => x.Sessions != y.Sessions ? x.Sessions.CompareTo(y.Sessions) : string.CompareOrdinal(x.Name, y.Name));
+            if (rareNames.Count > 1)
+            {
+                var shown = new List<string>();
+                foreach (var (sessions, name) in rareNames.GetRange(0, Math.Min(4, rareNames.Count)))
+                {
+                    var share = b.Sessions > 0 ? (double)sessions / b.Sessions : 0;
+                    shown.Add($"{name} ({ExplainContext.Fmt(share * 100, "0.###")}%)");
+                }
+                ctx.Add(reasons, "NAV_RARE_NAME", d,
+                    $"{rareNames.Count} rarely used pages/actions together: {string.Join(", ", shown)} of training sessions",
+                    rareSum, new() { ["rare_names"] = rareNames.Count.ToString(), ["joint_rarity_nats"] = ExplainContext.Fmt(ctx.Features[Features.FeatureSchema.NavRareNameSum], "0.0") });
+            }
+        }
+
+        var pair = ctx.Surprise("nav_pair_lift");
+        if (pair >= ExplainContext.MinSurprise && b.PairNames.Length > 1)
+        {
+            var k = b.PairNames.Length;
+            int bestA = -1, bestB = -1;
+            double bestLift = 0;
+            foreach (var na in s.Names.Keys)
+            {
+                var ia = b.PairIndexOf(na);
+                if (ia < 0)
+                {
+                    continue;
+                }
+                foreach (var nbName in s.Names.Keys)
+                {
+                    var ib = b.PairIndexOf(nbName);
+                    if (ib >= 0 && ib != ia && b.CooccurrenceLift(ia, ib) > bestLift)
+                    {
+                        (bestA, bestB, bestLift) = (ia, ib, b.CooccurrenceLift(ia, ib));
+                    }
+                }
+            }
+            if (bestA >= 0)
+            {
+                var withA = b.PairSessions[bestA * k + bestA];
+                var both = b.PairSessions[bestA * k + bestB];
+                var shareB = b.Sessions > 0 ? (double)b.PairSessions[bestB * k + bestB] / b.Sessions : 0;
+                ctx.Add(reasons, "NAV_UNUSUAL_COMBINATION", d,
+                    $"{b.PairNames[bestA]} with {b.PairNames[bestB]}: {b.PairNames[bestB]} is in {ExplainContext.Fmt(shareB * 100, "0.#")}% of training sessions but in {both} of the {withA} with {b.PairNames[bestA]}",
+                    pair, new() { ["name"] = b.PairNames[bestA], ["with"] = b.PairNames[bestB], ["training_sessions_with_name"] = withA.ToString(), ["training_sessions_with_both"] = both.ToString() });
+            }
+        }
+
         var exit = ctx.Surprise("nav_exit_surprise");
         if (exit >= ExplainContext.MinSurprise && s.LastName is { } lastName)
         {
@@ -124,7 +184,7 @@ public static class NavigationDetector
                 new() { ["entry"] = first, ["training_starts"] = starts.ToString(), ["training_sessions"] = b.Sessions.ToString() });
         }
 
-        var path = Math.Max(ctx.Surprise("nav_surprise_mean"), ctx.Surprise("nav_surprise_max"));
+        var path = Math.Max(Math.Max(ctx.Surprise("nav_surprise_mean"), ctx.Surprise("nav_surprise_max")), ctx.Surprise("nav_lift_sum"));
         if (path >= ExplainContext.MinSurprise)
         {
             string? rarest = null;

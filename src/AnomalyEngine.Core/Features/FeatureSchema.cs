@@ -61,8 +61,50 @@ public static class FeatureSchema
     /// <summary>ln(1 + failed actions).</summary>
     public const int FailCount = 23;
 
+    /// <summary>
+    /// Too-fast evidence, summed not averaged: √Σ over transitions with a gap baseline of
+    /// count · max(0, (baseline center − mean ln(1+gap)) / scale)², so a fast run of steps is not
+    /// diluted by a longer normal part of the session (e.g. a hijack after honest browsing).
+    /// </summary>
+    public const int DurGapFast = 24;
+    /// <summary>Too-short durations, summed: √Σ over names of n · max(0, (center − mean ln(1+duration_ms)) / scale)².</summary>
+    public const int DurDurationShort = 25;
+
+    /// <summary>
+    /// Joint rarity of the rare names: Σ of −ln share of training sessions containing the name over
+    /// the distinct names in fewer than 1 in <see cref="RareNameSessionsPerOccurrence"/> sessions
+    /// (naive independence), so several rare pages/actions together (settings, email change,
+    /// password change, payout) add up where <see cref="NavRareName"/> keeps only the rarest.
+    /// </summary>
+    public const int NavRareNameSum = 26;
+
+    /// <summary>
+    /// Σ over transitions taken (count-weighted) of the positive part of
+    /// <see cref="SessionBaselines.TransitionLift"/>: steps into names that are known but do not
+    /// follow the previous name, summed so that several such steps are not averaged away.
+    /// </summary>
+    public const int NavLiftSum = 27;
+
+    /// <summary>
+    /// Largest co-occurrence lift over ordered pairs of names present (both among the most common
+    /// names): ln p(b) − ln p(b | a), positive part — b is common, but not in sessions that have a
+    /// (HDFS: a re-replicated block that is also deleted).
+    /// </summary>
+    public const int NavPairLift = 28;
+
+    /// <summary>A name counts towards <see cref="NavRareNameSum"/> when fewer than 1 in this many training sessions contain it.</summary>
+    public const double RareNameSessionsPerOccurrence = 50;
+
+    /// <summary>
+    /// Features [0, ModelInputCount) are the input of the multivariate models (PCA, LightGbm; their
+    /// standardized values); later features feed only their detector components and are standardized
+    /// to 0. Adding the summed features to the PCA input widened the normal tail of the PCA
+    /// components on HDFS (FPR 0.00037 → 0.0022 at seed 7), so they stay out of it.
+    /// </summary>
+    public const int ModelInputCount = 24;
+
     /// <summary>Number of features.</summary>
-    public const int Count = 24;
+    public const int Count = 29;
 
     private static readonly string[] NameTable =
     [
@@ -72,6 +114,7 @@ public static class FeatureSchema
         "dur_log_events", "dur_log_elapsed", "dur_gap_dev", "dur_duration_dev", "dur_speed_z", "dur_gap_cv",
         "dur_regularity",
         "fail_excess_z", "fail_ratio", "fail_max_streak", "fail_per_minute", "fail_count",
+        "dur_gap_fast", "dur_duration_short", "nav_rare_name_sum", "nav_lift_sum", "nav_pair_lift",
     ];
 
     /// <summary>Feature names in vector order.</summary>

@@ -66,9 +66,23 @@ public sealed class SessionBaselines
         double gapScale,
         double typicalGapCv,
         IReadOnlyDictionary<string, NameBaseline> names,
-        IReadOnlyDictionary<string, TransitionBaseline> transitions)
+        IReadOnlyDictionary<string, TransitionBaseline> transitions,
+        IReadOnlyList<string>? pairNames = null,
+        IReadOnlyList<long>? pairSessions = null)
     {
         Sessions = sessions;
+        var k = pairNames?.Count ?? 0;
+        if (k > MaxPairNames || (k > 0 && (pairSessions is null || pairSessions.Count != k * k)))
+        {
+            throw new ArgumentException($"pair table needs ≤ {MaxPairNames} names and names² counts");
+        }
+        PairNames = k == 0 ? [] : [.. pairNames!];
+        _pairSessions = k == 0 ? [] : [.. pairSessions!];
+        _pairIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < k; i++)
+        {
+            _pairIndex[PairNames[i]] = i;
+        }
         Alpha = alpha;
         GapCenter = gapCenter;
         GapScale = Math.Max(gapScale, MinLogScale);
@@ -187,6 +201,51 @@ public sealed class SessionBaselines
             return -Math.Log(Alpha * Unigram(to) / (from.OutTotal + Alpha));
         }
         return -Math.Log(Unigram(to));
+    }
+
+    /// <summary>
+    /// How much less likely the transition's target is after its source than in general:
+    /// −ln p(to | from) + ln p(to) (the unigram share), i.e. minus the pointwise mutual information.
+    /// Large when a well-observed source never (or rarely) leads to a name that is common enough
+    /// elsewhere (login → payout settings); near zero for an unseen step into a name that is rare
+    /// everywhere (one more rarely viewed product). Allocation-free.
+    /// </summary>
+    public double TransitionLift(string key)
+    {
+        var surprise = TransitionSurprise(key, out _);
+        var i = key.IndexOf('\t');
+        var to = i >= 0 && _nameLookup.TryGetValue(key.AsSpan(i + 1), out var toName) ? toName : null;
+        return surprise + Math.Log(Unigram(to));
+    }
+
+    /// <summary>Most names kept in the co-occurrence table.</summary>
+    public const int MaxPairNames = 48;
+    /// <summary>A name enters the co-occurrence table when at least this many training sessions contain it.</summary>
+    public const int MinPairNameSessions = 3;
+
+    private readonly long[] _pairSessions;
+    private readonly Dictionary<string, int> _pairIndex;
+
+    /// <summary>Names of the co-occurrence table (the most common names, by sessions containing them).</summary>
+    public string[] PairNames { get; }
+
+    /// <summary>Sessions containing both names i and j (i == j: sessions containing i), row-major.</summary>
+    public IReadOnlyList<long> PairSessions => _pairSessions;
+
+    /// <summary>Index of a name in the co-occurrence table, or −1. Allocation-free.</summary>
+    public int PairIndexOf(string name) => _pairIndex.TryGetValue(name, out var i) ? i : -1;
+
+    /// <summary>
+    /// How much less likely name <paramref name="b"/> is in a session that has <paramref name="a"/>
+    /// than in any session: ln p(b) − ln p(b | a), add-½ smoothed (pair-table indices).
+    /// </summary>
+    public double CooccurrenceLift(int a, int b)
+    {
+        var k = PairNames.Length;
+        var nb = _pairSessions[b * k + b];
+        var na = _pairSessions[a * k + a];
+        var nab = _pairSessions[a * k + b];
+        return Math.Log((nb + 0.5) / (Sessions + 1.0)) - Math.Log((nab + 0.5) / (na + 1.0));
     }
 
     /// <summary>Pseudo-attempts at the global rate added to each name's failure rate, so one failure in one attempt is not "fails half the time".</summary>

@@ -18,11 +18,21 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
     private readonly Reservoir _allGaps = new();
     private readonly Reservoir _gapCvs = new();
     private long _sessions;
+    private readonly List<string[]> _sessionNames = [];
 
     /// <summary>Adds one training session: its events in time order and its final state.</summary>
     public void AddSession(IReadOnlyList<SessionEvent> orderedEvents, SessionState final)
     {
         _sessions++;
+        var present = new List<string>(final.Names.Count);
+        foreach (var name in final.Names.Keys)
+        {
+            if (name != SessionState.OverflowKey)
+            {
+                present.Add(name);
+            }
+        }
+        _sessionNames.Add([.. present]);
         foreach (var (name, ns) in final.Names)
         {
             if (name == SessionState.OverflowKey)
@@ -123,7 +133,45 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
             transitions[key] = new TransitionBaseline(count, c, s, gaps.Seen);
         }
         var (gapCenter, gapScale) = _allGaps.CenterAndScale();
-        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions);
+        // Co-occurrence of the most common names (sessions containing both).
+        var common = new List<(long Sessions, string Name)>();
+        foreach (var (name, a) in _names)
+        {
+            if (a.Sessions >= SessionBaselines.MinPairNameSessions)
+            {
+                common.Add((a.Sessions, name));
+            }
+        }
+        common.Sort((x, y) => x.Sessions != y.Sessions ? y.Sessions.CompareTo(x.Sessions) : string.CompareOrdinal(x.Name, y.Name));
+        var k = Math.Min(common.Count, SessionBaselines.MaxPairNames);
+        var pairNames = new string[k];
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < k; i++)
+        {
+            pairNames[i] = common[i].Name;
+            index[pairNames[i]] = i;
+        }
+        var pairs = new long[k * k];
+        var ids = new List<int>();
+        foreach (var present in _sessionNames)
+        {
+            ids.Clear();
+            foreach (var n in present)
+            {
+                if (index.TryGetValue(n, out var i))
+                {
+                    ids.Add(i);
+                }
+            }
+            foreach (var i in ids)
+            {
+                foreach (var j in ids)
+                {
+                    pairs[i * k + j]++;
+                }
+            }
+        }
+        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs);
     }
 
     private NameAccumulator Name(string name)

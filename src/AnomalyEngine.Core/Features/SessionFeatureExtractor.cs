@@ -27,7 +27,7 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
         var entry = b.EntrySurprise(s.FirstName);
         double surpriseSum = entry, surpriseMax = entry;
         long steps = 1, unseenSteps = 0, unseenDistinct = 0, transitionsTaken = 0;
-        double gapZ2 = 0;
+        double gapZ2 = 0, fastZ2 = 0, liftSum = 0;
         long gapN = 0;
         foreach (var (key, t) in s.Transitions)
         {
@@ -36,6 +36,11 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
                 continue;
             }
             var surprise = b.TransitionSurprise(key, out var seen);
+            var lift = b.TransitionLift(key);
+            if (lift > 0)
+            {
+                liftSum += t.Count * lift;
+            }
             surpriseSum += t.Count * surprise;
             steps += t.Count;
             transitionsTaken += t.Count;
@@ -52,11 +57,17 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
             {
                 gapZ2 += SumSquaredZ(t.Count, t.LogGapSum, t.LogGapSumSq, tb.GapCenter, tb.GapScale);
                 gapN += t.Count;
+                var fast = (tb.GapCenter - t.LogGapSum / t.Count) / tb.GapScale;
+                if (fast > 0)
+                {
+                    fastZ2 += t.Count * fast * fast;
+                }
             }
         }
 
         long unseenNames = 0, distinct = 0, durN = 0;
-        double failZMax = 0, durZ2 = 0, countDev = 0, rarest = 0;
+        double failZMax = 0, durZ2 = 0, shortZ2 = 0, countDev = 0, rarest = 0, rareSum = 0;
+        var rareCut = Math.Log(FeatureSchema.RareNameSessionsPerOccurrence);
         foreach (var (name, ns) in s.Names)
         {
             if (name == SessionState.OverflowKey)
@@ -73,6 +84,10 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
                 unseenNames++;
             }
             var rarity = b.Rarity(known ? nb : null);
+            if (rarity > rareCut)
+            {
+                rareSum += rarity;
+            }
             if (rarity > rarest)
             {
                 rarest = rarity;
@@ -92,6 +107,11 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
                 {
                     durZ2 += SumSquaredZ(ns.Durations, ns.LogDurationSum, ns.LogDurationSumSq, nb.DurationCenter, nb.DurationScale);
                     durN += ns.Durations;
+                    var shortZ = (nb.DurationCenter - ns.LogDurationSum / ns.Durations) / nb.DurationScale;
+                    if (shortZ > 0)
+                    {
+                        shortZ2 += ns.Durations * shortZ * shortZ;
+                    }
                 }
                 var excess = Math.Log(1.0 + ns.Count) - nb.CountQ99;
                 if (excess > 0)
@@ -108,6 +128,37 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
         features[FeatureSchema.NavUnseenTransitions] = Math.Log(1.0 + unseenDistinct);
         features[FeatureSchema.NavUnseenNames] = unseenNames;
         features[FeatureSchema.NavRareName] = rarest;
+        features[FeatureSchema.NavRareNameSum] = rareSum;
+        features[FeatureSchema.NavLiftSum] = liftSum;
+        if (b.PairNames.Length > 1)
+        {
+            Span<int> ids = stackalloc int[SessionBaselines.MaxPairNames];
+            var k = 0;
+            foreach (var name in s.Names.Keys)
+            {
+                var i = b.PairIndexOf(name);
+                if (i >= 0 && k < ids.Length)
+                {
+                    ids[k++] = i;
+                }
+            }
+            double pairMax = 0;
+            for (var x = 0; x < k; x++)
+            {
+                for (var y = 0; y < k; y++)
+                {
+                    if (x != y)
+                    {
+                        var lift = b.CooccurrenceLift(ids[x], ids[y]);
+                        if (lift > pairMax)
+                        {
+                            pairMax = lift;
+                        }
+                    }
+                }
+            }
+            features[FeatureSchema.NavPairLift] = pairMax;
+        }
         features[FeatureSchema.NavEntrySurprise] = entry;
         features[FeatureSchema.NavBreadth] = (double)distinct / events;
         features[FeatureSchema.NavRevisits] = Math.Log(1.0 + Math.Max(0, events - distinct));
@@ -132,6 +183,8 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
         features[FeatureSchema.DurLogElapsed] = Math.Log(1.0 + elapsedMs / 1000.0);
         features[FeatureSchema.DurGapDev] = gapN == 0 ? 0 : Math.Sqrt(gapZ2 / gapN);
         features[FeatureSchema.DurDurationDev] = durN == 0 ? 0 : Math.Sqrt(durZ2 / durN);
+        features[FeatureSchema.DurGapFast] = Math.Sqrt(fastZ2);
+        features[FeatureSchema.DurDurationShort] = Math.Sqrt(shortZ2);
         if (s.Gaps > 0)
         {
             features[FeatureSchema.DurSpeedZ] = (s.LogGapSum / s.Gaps - b.GapCenter) / b.GapScale;

@@ -90,6 +90,10 @@ public sealed class BaselinesV1
     public double TypicalGapCv { get; set; }
     public List<NameBaselineV1> Names { get; set; } = [];
     public List<TransitionBaselineV1> Transitions { get; set; } = [];
+    /// <summary>Names of the co-occurrence table (absent in older bundles).</summary>
+    public List<string>? PairNames { get; set; }
+    /// <summary>Sessions containing both names, row-major over <see cref="PairNames"/>.</summary>
+    public List<long>? PairSessions { get; set; }
 }
 
 /// <summary>One name's baseline.</summary>

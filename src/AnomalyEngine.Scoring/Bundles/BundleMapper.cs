@@ -18,6 +18,8 @@ public static class BundleMapper
             GapCenter = b.GapCenter,
             GapScale = b.GapScale,
             TypicalGapCv = b.TypicalGapCv,
+            PairNames = [.. b.PairNames],
+            PairSessions = [.. b.PairSessions],
         };
         var names = new List<string>(b.Names.Keys);
         names.Sort(StringComparer.Ordinal);
@@ -62,7 +64,7 @@ public static class BundleMapper
             transitions[SessionState.TransitionKey(t.From, t.To)] =
                 new TransitionBaseline(t.Count, t.GapCenter, Math.Max(t.GapScale, SessionBaselines.MinLogScale), t.GapSamples);
         }
-        return new SessionBaselines(dto.Sessions, dto.Alpha, dto.GapCenter, dto.GapScale, dto.TypicalGapCv, names, transitions);
+        return new SessionBaselines(dto.Sessions, dto.Alpha, dto.GapCenter, dto.GapScale, dto.TypicalGapCv, names, transitions, dto.PairNames, dto.PairSessions);
     }
 
     /// <summary>Calibration parts → DTO.</summary>

@@ -1,3 +1,5 @@
+using AnomalyEngine.Core.Features;
+
 namespace AnomalyEngine.Scoring.Models;
 
 /// <summary>
@@ -27,9 +29,15 @@ public sealed class FeatureStandardizer
     {
         var m = Means[group];
         var s = Scales[group];
-        for (var i = 0; i < m.Length; i++)
+        var n = Math.Min(m.Length, FeatureSchema.ModelInputCount);
+        for (var i = 0; i < n; i++)
         {
             z[i] = (features[i] - m[i]) / s[i];
+        }
+        // Features past ModelInputCount feed only their detector components, not PCA/LightGbm.
+        for (var i = n; i < m.Length; i++)
+        {
+            z[i] = 0;
         }
     }
 

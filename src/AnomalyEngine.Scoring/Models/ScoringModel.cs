@@ -8,18 +8,19 @@ namespace AnomalyEngine.Scoring.Models;
 /// <summary>
 /// The scoring pipeline of one bundle, from state to raw score:
 /// features → component values (detector features + PCA score, PCA residual, magnitude, supervised)
-/// → per-length-group tail surprise of each component → raw = max surprise + 0.05 · Σ surprises.
+/// → per-length-group tail surprise of each component → raw = max surprise + 0.35 · Σ surprises.
 /// Live verdicts compare the session with training prefixes of its length group; final verdicts
 /// (ended sessions) with finished training sessions (one extra group, <see cref="FinalGroup"/>) and
 /// add the final-only components (exit point, missing names, length).
 /// The max makes one clearly broken aspect (an unseen transition, a failure burst) enough to alert;
-/// the small sum ranks sessions that are odd in several ways above those odd in one.
+/// the sum ranks sessions that are odd in several ways above those odd in one (0.35 lets several
+/// moderately odd aspects, e.g. an account takeover's rare pages plus fast steps, add up).
 /// Immutable and thread-safe.
 /// </summary>
 public sealed class ScoringModel
 {
     /// <summary>Weight of the sum of surprises next to their maximum.</summary>
-    public const double SumWeight = 0.05;
+    public const double SumWeight = 0.35;
 
     /// <summary>Components the model adds to the detector components.</summary>
     public static readonly DetectorComponent PcaScore = new("model_pca_score", DetectorNames.Model, -1, false, 0.01);
@@ -105,7 +106,7 @@ public sealed class ScoringModel
         var rel = Pca.Score(z, out var dist2, out var res2);
         values[_featureComponents] = rel;
         values[_featureComponents + 1] = Math.Sqrt(res2);
-        values[_featureComponents + 2] = Math.Sqrt(dist2 / FeatureSchema.Count);
+        values[_featureComponents + 2] = Math.Sqrt(dist2 / FeatureSchema.ModelInputCount);
         if (SupervisedModel is not null)
         {
             values[_featureComponents + 3] = SupervisedModel.Predict(z);
