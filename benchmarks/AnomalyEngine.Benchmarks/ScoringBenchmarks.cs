@@ -2,6 +2,7 @@ using AnomalyEngine.Core.Sessions;
 using AnomalyEngine.Core.Verdicts;
 using AnomalyEngine.Server.Grpc;
 using AnomalyEngine.Server.Hosting;
+using AnomalyEngine.Simulation;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -10,10 +11,10 @@ using Microsoft.Extensions.Logging;
 
 namespace AnomalyEngine.Benchmarks;
 
-// What it showed (2-core box shared with 4 builds; benchmarks/results/bench/): with the baseline
-// scorer (no bundle in models/default yet) Score is ~25 ns / 72 B and Score + wire verdict
-// ~110 ns / 192 B: noise next to the store. Rerun when the ML.NET bundle scorer lands: this class
-// resolves whatever the server registers, so it measures the real model without changes.
+// What it showed (2-core box, load average ~3, shipped models/default, simulated sessions of 5+
+// events): see benchmarks/results/bench/ and docs/performance.md. An earlier run with states from
+// the load tool's synthetic site (unknown to the model, so every verdict was anomalous and built
+// reasons) gave Score 22 µs / 8 KB — reasons dominate; normal sessions build none.
 
 /// <summary>
 /// Feature extraction + model scoring + verdict building for sessions of 50 events, through the
@@ -45,7 +46,39 @@ public class ScoringBenchmarks
         _scorer = _app.Services.GetRequiredService<ISessionScorerSource>().Current;
         Console.WriteLine($"// scorer: {_scorer.GetType().FullName}, model version '{_scorer.ModelVersion}'; " +
             $"models/default {(Directory.Exists(bundle) ? "present" : "absent (baseline expected)")}");
-        _states = BenchEnvironment.States(64, 50);
+        _states = SimulatedStates(Traffic == "attack");
+    }
+
+    /// <summary>
+    /// Normal shop sessions (no reasons are built for them: the common case) or attack sessions
+    /// (anomalous, so every verdict carries its reasons), from the simulator the shipped model knows.
+    /// </summary>
+    [Params("normal", "attack")]
+    public string Traffic { get; set; } = "normal";
+
+    private static List<SessionState> SimulatedStates(bool attacks)
+    {
+        var states = new List<SessionState>(64);
+        var simulator = new TrafficSimulator(new SimulationOptions { Seed = 11, Sessions = 20_000, AttackRate = 0.05 });
+        foreach (var session in simulator.Generate())
+        {
+            if ((session.Label == 1) != attacks || session.Events.Count < 5)
+            {
+                continue;
+            }
+            var state = new SessionState();
+            var reducer = new SessionReducer(SessionLimits.Default);
+            foreach (var e in session.Events)
+            {
+                reducer.Apply(state, e);
+            }
+            states.Add(state);
+            if (states.Count == 64)
+            {
+                break;
+            }
+        }
+        return states;
     }
 
     [GlobalCleanup]
