@@ -96,7 +96,7 @@ public static class EventFileReader
                 if (error is null && e is not null)
                 {
                     violations.Clear();
-                    EventValidator.Validate(e, "", now, violations);
+                    EventValidator.Validate(e, now, violations);
                     if (violations.Count > 0)
                     {
                         error = $"{violations[0].Field} {violations[0].Description}";
