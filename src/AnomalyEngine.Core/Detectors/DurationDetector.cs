@@ -42,56 +42,63 @@ public static class DurationDetector
         var gaps = Math.Max(ctx.Surprise("dur_gap_dev"), ctx.Surprise("dur_gap_fast"));
         if (gaps >= ExplainContext.MinSurprise)
         {
-            string? worst = null;
-            double worstZ = 0, worstMean = 0, worstBase = 0;
+            var worst = new WorstDeviation();
             foreach (var (key, t) in s.Transitions)
             {
                 if (t.Count > 0 && b.TryGetTransition(key, out var tb) && tb.GapSamples >= 5)
                 {
-                    var meanLog = t.LogGapSum / t.Count;
-                    var z = Math.Abs(meanLog - tb.GapCenter) / tb.GapScale;
-                    if (z > worstZ)
-                    {
-                        worst = key;
-                        worstZ = z;
-                        worstMean = Math.Exp(meanLog) - 1;
-                        worstBase = Math.Exp(tb.GapCenter) - 1;
-                    }
+                    worst.Consider(key, t.Count, t.LogGapSum, tb.GapCenter, tb.GapScale);
                 }
             }
-            if (worst is not null)
+            if (worst.Key is { } transition)
             {
                 ctx.Add(reasons, "TIMING_UNUSUAL_GAPS", d,
-                    $"{ExplainContext.Arrow(worst)} took {ExplainContext.FormatMs(worstMean)} (typical: {ExplainContext.FormatMs(worstBase)})",
-                    gaps, new() { ["transition"] = ExplainContext.Arrow(worst), ["gap_ms"] = ExplainContext.Fmt(worstMean, "0"), ["baseline_ms"] = ExplainContext.Fmt(worstBase, "0"), ["z"] = ExplainContext.Fmt(worstZ, "0.0") });
+                    $"{ExplainContext.Arrow(transition)} took {ExplainContext.FormatMs(worst.Mean)} (typical: {ExplainContext.FormatMs(worst.Baseline)})",
+                    gaps, new() { ["transition"] = ExplainContext.Arrow(transition), ["gap_ms"] = ExplainContext.Fmt(worst.Mean, "0"), ["baseline_ms"] = ExplainContext.Fmt(worst.Baseline, "0"), ["z"] = ExplainContext.Fmt(worst.Z, "0.0") });
             }
         }
 
         var durations = Math.Max(ctx.Surprise("dur_duration_dev"), ctx.Surprise("dur_duration_short"));
         if (durations >= ExplainContext.MinSurprise)
         {
-            string? worst = null;
-            double worstZ = 0, worstMean = 0, worstBase = 0;
+            var worst = new WorstDeviation();
             foreach (var (name, ns) in s.Names)
             {
                 if (ns.Durations > 0 && b.TryGetName(name, out var nb) && nb.DurationSamples >= 5)
                 {
-                    var meanLog = ns.LogDurationSum / ns.Durations;
-                    var z = Math.Abs(meanLog - nb.DurationCenter) / nb.DurationScale;
-                    if (z > worstZ)
-                    {
-                        worst = name;
-                        worstZ = z;
-                        worstMean = Math.Exp(meanLog) - 1;
-                        worstBase = Math.Exp(nb.DurationCenter) - 1;
-                    }
+                    worst.Consider(name, ns.Durations, ns.LogDurationSum, nb.DurationCenter, nb.DurationScale);
                 }
             }
-            if (worst is not null)
+            if (worst.Key is { } unusual)
             {
                 ctx.Add(reasons, "DURATION_UNUSUAL", d,
-                    $"{worst} took {ExplainContext.FormatMs(worstMean)} (typical: {ExplainContext.FormatMs(worstBase)})",
-                    durations, new() { ["name"] = worst, ["duration_ms"] = ExplainContext.Fmt(worstMean, "0"), ["baseline_ms"] = ExplainContext.Fmt(worstBase, "0"), ["z"] = ExplainContext.Fmt(worstZ, "0.0") });
+                    $"{unusual} took {ExplainContext.FormatMs(worst.Mean)} (typical: {ExplainContext.FormatMs(worst.Baseline)})",
+                    durations, new() { ["name"] = unusual, ["duration_ms"] = ExplainContext.Fmt(worst.Mean, "0"), ["baseline_ms"] = ExplainContext.Fmt(worst.Baseline, "0"), ["z"] = ExplainContext.Fmt(worst.Z, "0.0") });
+            }
+        }
+    }
+
+    /// <summary>
+    /// The entry (transition or name) whose mean ln(1 + ms) lies furthest from its baseline centre,
+    /// in baseline scales: the example a timing reason names.
+    /// </summary>
+    private struct WorstDeviation
+    {
+        public string? Key;
+        public double Z;
+        public double Mean;
+        public double Baseline;
+
+        public void Consider(string key, long count, double logSum, double center, double scale)
+        {
+            var meanLog = logSum / count;
+            var z = Math.Abs(meanLog - center) / scale;
+            if (z > Z)
+            {
+                Key = key;
+                Z = z;
+                Mean = Math.Exp(meanLog) - 1;
+                Baseline = Math.Exp(center) - 1;
             }
         }
     }
