@@ -49,13 +49,9 @@ public class StateDecodeBenchmarks
         Console.WriteLine($"// state hash: {_hash.Length / 2} fields, path: {_path.Length} entries");
     }
 
-    /// <summary>What the live path runs: the packed reply of apply_events.lua.</summary>
+    /// <summary>What Track, GetSession and EndSession run: the packed reply of the session scripts.</summary>
     [Benchmark]
     public SessionState DecodePacked() => SessionStateCodec.DecodePacked("s", _packedHash, _packedPath);
-
-    /// <summary>What GetSession/EndSession run: HGETALL + LRANGE as arrays, parsed from their bytes.</summary>
-    [Benchmark]
-    public SessionState Decode() => SessionStateCodec.Decode("s", _hash, _path);
 
     [Benchmark(Baseline = true)]
     public SessionState DecodeWithStringSplit() => LegacyCodec.Decode("s", _hash, _path);

@@ -67,12 +67,13 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
     {
         var keys = RedisKeys.Session(tenant, sessionId);
         var result = (RedisResult[])(await StoreScripts.ReadSession.EvaluateAsync(Db, keys.ToArray(), [delete ? True : False]).ConfigureAwait(false))!;
-        var hash = (RedisResult[])result[0]!;
-        if (hash.Length == 0)
+        ReadOnlyMemory<byte> hash = (RedisValue)result[0];
+        if (hash.IsEmpty)
         {
             return null;
         }
-        var state = SessionStateCodec.Decode(sessionId, hash, (RedisResult[])result[1]!);
+        ReadOnlyMemory<byte> path = (RedisValue)result[1];
+        var state = SessionStateCodec.DecodePacked(sessionId, hash.Span, path.Span);
         return new SessionSnapshot(state, ExpiresAt((long)result[2]));
     }
 

@@ -20,27 +20,8 @@ public static class SessionStateCodec
     private const NumberStyles Integer = NumberStyles.AllowLeadingSign;
     private const NumberStyles Float = NumberStyles.Float | NumberStyles.AllowThousands;
 
-    /// <summary>Decodes HGETALL output (flat field/value pairs) and LRANGE output.</summary>
-    public static SessionState Decode(string sessionId, RedisResult[] hash, RedisResult[] path)
-    {
-        var s = new SessionState { SessionId = sessionId };
-        for (var i = 0; i + 1 < hash.Length; i += 2)
-        {
-            ReadOnlyMemory<byte> field = (RedisValue)hash[i];
-            ReadOnlyMemory<byte> value = (RedisValue)hash[i + 1];
-            SetField(s, field.Span, value.Span);
-        }
-        s.RecentPath.Capacity = path.Length;
-        for (var i = 0; i < path.Length; i++)
-        {
-            ReadOnlyMemory<byte> entry = (RedisValue)path[i];
-            s.RecentPath.Add(DecodeStep(entry.Span));
-        }
-        return s;
-    }
-
     /// <summary>
-    /// Decodes the packed form apply_events.lua returns: the HGETALL fields and values joined by
+    /// Decodes the packed form apply_events.lua and read_session.lua return: the HGETALL fields and values joined by
     /// <c>'\n'</c>, and the path entries joined by <c>'\n'</c> (no stored field, value or name can hold a
     /// control character: the validator rejects them in names and ids).
     /// </summary>
