@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using AnomalyEngine.Cli.Load;
 using AnomalyEngine.Core.Events;
-using AnomalyEngine.Core.Sessions;
 using AnomalyEngine.Server.Grpc;
 using AnomalyEngine.State.Embedded;
 
@@ -25,24 +24,6 @@ internal static class BenchEnvironment
             list.Add(ProtoMapper.ToCore(traffic.Next()));
         }
         return list;
-    }
-
-    /// <summary>Session states of exactly <paramref name="eventsPerSession"/> events each, built by the offline reducer.</summary>
-    public static List<SessionState> States(int sessions, int eventsPerSession)
-    {
-        var bySession = new Dictionary<string, SessionState>(StringComparer.Ordinal);
-        var reducers = new Dictionary<string, SessionReducer>(StringComparer.Ordinal);
-        foreach (var e in Events(sessions, eventsPerSession))
-        {
-            if (!bySession.TryGetValue(e.SessionId, out var s))
-            {
-                s = new SessionState();
-                bySession[e.SessionId] = s;
-                reducers[e.SessionId] = new SessionReducer(SessionLimits.Default);
-            }
-            reducers[e.SessionId].Apply(s, e);
-        }
-        return [.. bySession.Values];
     }
 
     private static string FindRoot()

@@ -2,6 +2,7 @@ using AnomalyEngine.Core.Sessions;
 using AnomalyEngine.Core.Verdicts;
 using AnomalyEngine.Server.Grpc;
 using AnomalyEngine.Server.Hosting;
+using AnomalyEngine.Scoring.Training;
 using AnomalyEngine.Simulation;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Builder;
@@ -66,13 +67,7 @@ public class ScoringBenchmarks
             {
                 continue;
             }
-            var state = new SessionState();
-            var reducer = new SessionReducer(SessionLimits.Default);
-            foreach (var e in session.Events)
-            {
-                reducer.Apply(state, e);
-            }
-            states.Add(state);
+            states.Add(SessionReplayer.Replay(session.Events));
             if (states.Count == 64)
             {
                 break;

@@ -1,6 +1,7 @@
 using AnomalyEngine.Core.Events;
 using AnomalyEngine.Core.Sessions;
 using AnomalyEngine.IntegrationTests.Infrastructure;
+using AnomalyEngine.Scoring.Training;
 using AnomalyEngine.State.Sessions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -32,12 +33,7 @@ public sealed class SessionParityTests : IAsyncLifetime
     {
         var session = TestStore.SessionId($"parity-{seed}");
         var events = RandomEvents(session, seed, count);
-        var reducer = new SessionReducer(_store.Limits);
-        var expected = new SessionState();
-        foreach (var e in events)
-        {
-            reducer.Apply(expected, e);
-        }
+        var expected = SessionReplayer.Replay(events, _store.Limits);
 
         SessionApplyResult? last = null;
         for (var i = 0; i < events.Count; i += batchSize)
