@@ -364,17 +364,7 @@ internal static class SimulateCommand
 
     private static string FormatCatch(Catch c) => string.Format(CultureInfo.InvariantCulture,
         "CAUGHT {0} [{1}] {2} score {3:F3} after {4} events: {5} {6}",
-        c.SessionId, c.Class, SeverityName(c.Severity), c.Score, c.EventsSeen, c.ReasonCode, c.ReasonMessage);
-
-    private static string SeverityName(Severity severity) => severity switch
-    {
-        Severity.Critical => "critical",
-        Severity.High => "high",
-        Severity.Medium => "medium",
-        Severity.Low => "low",
-        Severity.None => "none",
-        _ => "-",
-    };
+        c.SessionId, c.Class, VerdictStyle.Name(c.Severity), c.Score, c.EventsSeen, c.ReasonCode, c.ReasonMessage);
 
     private static IRenderable Render(ReplayStats s, ReplayOptions o)
     {
@@ -393,7 +383,7 @@ internal static class SimulateCommand
         foreach (var c in s.Catches)
         {
             var cls = c.Class == AttackClasses.Normal ? "[grey]normal[/]" : $"[red]{Markup.Escape(c.Class)}[/]";
-            catches.AddRow(Markup.Escape(c.SessionId), cls, SeverityName(c.Severity), Markup.Escape($"{c.ReasonCode}: {c.ReasonMessage}"));
+            catches.AddRow(Markup.Escape(c.SessionId), cls, VerdictStyle.Name(c.Severity), Markup.Escape($"{c.ReasonCode}: {c.ReasonMessage}"));
         }
         var rows = new List<IRenderable> { new Panel(progress).Header("TrackStream").Border(BoxBorder.Rounded), catches };
         if (s.FirstError is { } error)
