@@ -8,12 +8,9 @@ using AnomalyEngine.State.Embedded;
 
 namespace AnomalyEngine.Benchmarks;
 
-/// <summary>Paths, stores and realistic inputs shared by the benchmark classes.</summary>
+/// <summary>Stores and realistic inputs shared by the benchmark classes.</summary>
 internal static class BenchEnvironment
 {
-    /// <summary>The folder holding AnomalyEngine.sln.</summary>
-    public static string RepoRoot { get; } = FindRoot();
-
     /// <summary>Events of synthetic sessions (the load tool's generator), as core events.</summary>
     public static List<SessionEvent> Events(int sessions, int eventsPerSession, int seed = 1)
     {
@@ -24,18 +21,6 @@ internal static class BenchEnvironment
             list.Add(ProtoMapper.ToCore(traffic.Next()));
         }
         return list;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AnomalyEngine.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("AnomalyEngine.sln not found above " + AppContext.BaseDirectory);
     }
 }
 

@@ -33,7 +33,7 @@ public class ScoringBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var bundle = Path.Combine(BenchEnvironment.RepoRoot, "models", "default");
+        var bundle = Path.Combine(Testing.RepoRoot.Required, "models", "default");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Benchmark" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

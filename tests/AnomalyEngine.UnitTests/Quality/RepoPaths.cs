@@ -1,9 +1,11 @@
+using AnomalyEngine.Testing;
+
 namespace AnomalyEngine.UnitTests.Quality;
 
 /// <summary>Finds the repository root (the folder with AnomalyEngine.sln) and the shared HDFS data beside it.</summary>
 internal static class RepoPaths
 {
-    public static string? Root { get; } = FindRoot();
+    public static string? Root => RepoRoot.Path;
 
     /// <summary>../shared/data/hdfs relative to the repository root, or null when absent.</summary>
     public static string? HdfsDir
@@ -20,16 +22,6 @@ internal static class RepoPaths
     }
 
     public static string? HdfsEvents => HdfsDir is { } d ? Path.Combine(d, "events.jsonl") : null;
-
-    private static string? FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AnomalyEngine.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName;
-    }
 }
 
 /// <summary>A fact that is skipped, with a clear message, when ../shared/data/hdfs is absent.</summary>
