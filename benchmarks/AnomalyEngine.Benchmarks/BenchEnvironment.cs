@@ -59,7 +59,7 @@ internal sealed class BenchStore : IDisposable
         {
             return new BenchStore(external, "redis at " + external + " (AE_BENCH_REDIS)");
         }
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var psi = new ProcessStartInfo("redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         {
@@ -84,12 +84,6 @@ internal sealed class BenchStore : IDisposable
         _redis?.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static void WaitForPort(int port)
     {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Garnet;
 
 namespace AnomalyEngine.State.Embedded;
@@ -30,7 +28,7 @@ public sealed class EmbeddedGarnet : IDisposable
     {
         if (port == 0)
         {
-            port = FreeLoopbackPort();
+            port = LoopbackPort.Free();
         }
         string[] args =
         [
@@ -47,10 +45,4 @@ public sealed class EmbeddedGarnet : IDisposable
     /// <inheritdoc />
     public void Dispose() => _server.Dispose();
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using AnomalyEngine.State.Embedded;
 
 namespace AnomalyEngine.IntegrationTests.Faults;
 
@@ -37,7 +38,7 @@ public sealed class RedisServerProcess : IDisposable
     public static async Task<RedisServerProcess> StartAsync(params string[] extraArgs)
     {
         var dir = Directory.CreateTempSubdirectory("ae-fault-redis-").FullName;
-        var server = new RedisServerProcess(FreePort(), dir, extraArgs);
+        var server = new RedisServerProcess(LoopbackPort.Free(), dir, extraArgs);
         await server.RestartAsync();
         return server;
     }
@@ -129,12 +130,6 @@ public sealed class RedisServerProcess : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string? FindOnPath(string name)
     {
