@@ -11,10 +11,10 @@ namespace AnomalyEngine.Benchmarks;
 /// <summary>Stores and realistic inputs shared by the benchmark classes.</summary>
 internal static class BenchEnvironment
 {
-    /// <summary>Events of synthetic sessions (the load tool's generator), as core events.</summary>
+    /// <summary>Events of simulated normal sessions (the load tool's generator), as core events.</summary>
     public static List<SessionEvent> Events(int sessions, int eventsPerSession, int seed = 1)
     {
-        var traffic = new SyntheticTraffic("bench", 0, sessions, eventsPerSession, eventIds: true, seed);
+        var traffic = new SimulatedTraffic("bench", 0, sessions, eventsPerSession, eventIds: true, seed);
         var list = new List<SessionEvent>(sessions * eventsPerSession);
         for (var i = 0; i < sessions * eventsPerSession; i++)
         {
