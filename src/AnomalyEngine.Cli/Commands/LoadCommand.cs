@@ -87,7 +87,17 @@ internal static class LoadCommand
             };
             Console.WriteLine($"load: {options.Mode} against {url}, {(options.Max ? "max rate" : options.Rate!.Value.ToString("0", CultureInfo.InvariantCulture) + " events/s")}, " +
                 $"batch {options.Batch}, concurrency {options.Concurrency}, {options.Sessions:N0} sessions ({options.RunId}-*), {options.Warmup.TotalSeconds:0}s warm-up + {options.Duration.TotalSeconds:0}s");
-            var summary = await new LoadRunner(options, Console.Out).RunAsync(ct);
+            LoadSummary summary;
+            try
+            {
+                summary = await new LoadRunner(options, Console.Out).RunAsync(ct);
+            }
+            catch (ArgumentException ex)
+            {
+                // E.g. a fixed session length no simulated session reaches.
+                await Console.Error.WriteLineAsync("error: " + ex.Message);
+                return 2;
+            }
             Print(summary);
             return summary.Events == 0 ? 1 : 0;
         });

@@ -89,19 +89,22 @@ internal sealed class SimulatedTraffic
     }
 
     /// <summary>The next simulated session long enough for a fixed length, across chunks.</summary>
+    /// <exception cref="ArgumentException">A whole chunk held no session that long (humans leave sooner).</exception>
     private SimulatedSession NextSession()
     {
-        while (true)
+        for (var scanned = 0; scanned < ChunkSessions; scanned++)
         {
-            while (_source.MoveNext())
+            if (!_source.MoveNext())
             {
-                if (_source.Current.Events.Count >= _eventsPerSession)
-                {
-                    return _source.Current;
-                }
+                _source = Chunk(++_chunk);
+                _source.MoveNext();
             }
-            _source = Chunk(++_chunk);
+            if (_source.Current.Events.Count >= _eventsPerSession)
+            {
+                return _source.Current;
+            }
         }
+        throw new ArgumentException($"no simulated session has {_eventsPerSession} events; use a shorter fixed length");
     }
 
     private IEnumerator<SimulatedSession> Chunk(int chunk) =>
