@@ -11,12 +11,16 @@ namespace AnomalyEngine.Benchmarks;
 /// <summary>Stores and realistic inputs shared by the benchmark classes.</summary>
 internal static class BenchEnvironment
 {
-    /// <summary>Events of synthetic sessions (the load tool's generator), as core events.</summary>
-    public static List<SessionEvent> Events(int sessions, int eventsPerSession, int seed = 1)
+    /// <summary>
+    /// <paramref name="count"/> events of simulated normal sessions (the load tool's generator) over
+    /// <paramref name="sessions"/> concurrent slots, as core events; sessions have their simulated
+    /// lengths, or exactly <paramref name="eventsPerSession"/> events when it is positive.
+    /// </summary>
+    public static List<SessionEvent> Events(int sessions, int count, int eventsPerSession = 0, int seed = 1)
     {
-        var traffic = new SyntheticTraffic("bench", 0, sessions, eventsPerSession, eventIds: true, seed);
-        var list = new List<SessionEvent>(sessions * eventsPerSession);
-        for (var i = 0; i < sessions * eventsPerSession; i++)
+        var traffic = new SimulatedTraffic("bench", 0, sessions, eventsPerSession, eventIds: true, seed);
+        var list = new List<SessionEvent>(count);
+        for (var i = 0; i < count; i++)
         {
             list.Add(ProtoMapper.ToCore(traffic.Next()));
         }

@@ -29,7 +29,7 @@ public class MappingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var traffic = new SyntheticTraffic("bench", 0, 1000, 0, eventIds: true, seed: 3);
+        var traffic = new SimulatedTraffic("bench", 0, 1000, 0, eventIds: true, seed: 3);
         _request = new TrackRequest();
         for (var i = 0; i < Batch; i++)
         {

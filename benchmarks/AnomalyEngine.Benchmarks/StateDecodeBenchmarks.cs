@@ -33,7 +33,7 @@ public class StateDecodeBenchmarks
         using var store = BenchStore.Start("garnet");
         using var redis = ConnectionMultiplexer.Connect(store.Configuration);
         var sessions = new RedisSessionStore(redis, Options.Create(new SessionStoreOptions()), TimeProvider.System);
-        var events = BenchEnvironment.Events(1, 50);
+        var events = BenchEnvironment.Events(1, 50, eventsPerSession: 50);
         var session = events[0].SessionId;
         for (var i = 0; i < events.Count; i++)
         {

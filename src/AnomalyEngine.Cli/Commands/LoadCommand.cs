@@ -5,8 +5,8 @@ using AnomalyEngine.Cli.Load;
 namespace AnomalyEngine.Cli.Commands;
 
 /// <summary>
-/// <c>anomaly-engine load</c>: drives a running server on this machine with synthetic session
-/// traffic and reports events/s, latency percentiles (HdrHistogram), errors and unscored events,
+/// <c>anomaly-engine load</c>: drives a running server on this machine with simulated normal
+/// session traffic and reports events/s, latency percentiles (HdrHistogram), errors and unscored events,
 /// ending with one <c>LOAD_RESULT {json}</c> line for scripts (benchmarks/run.sh).
 /// </summary>
 internal static class LoadCommand
@@ -25,12 +25,12 @@ internal static class LoadCommand
         var concurrency = new Option<int>("--concurrency") { Description = "unary: concurrent callers; stream: concurrent streams", DefaultValueFactory = _ => 1 };
         var window = new Option<int>("--window") { Description = "stream: requests in flight per stream", DefaultValueFactory = _ => 64 };
         var events = new Option<long>("--events") { Description = "stop after this many events (0 = no limit)", DefaultValueFactory = _ => 0 };
-        var perSession = new Option<int>("--events-per-session") { Description = "fixed session length (0 = random 10..100)", DefaultValueFactory = _ => 0 };
+        var perSession = new Option<int>("--events-per-session") { Description = "fixed session length (0 = the simulated sessions' own lengths)", DefaultValueFactory = _ => 0 };
         var noIds = new Option<bool>("--no-event-ids") { Description = "send events without event_id" };
         var runId = new Option<string?>("--run-id") { Description = "prefix of the session ids (default: random)" };
-        var seed = new Option<int>("--seed") { Description = "seed of the synthetic traffic", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "seed of the simulated sessions", DefaultValueFactory = _ => 1 };
 
-        var command = new Command("load", "Drive a running server on this machine with synthetic session traffic and report throughput and latency.")
+        var command = new Command("load", "Drive a running server on this machine with simulated normal session traffic and report throughput and latency.")
         {
             target, sessions, rate, max, duration, warmup, mode, batch, concurrency, window, events, perSession, noIds, runId, seed,
         };
@@ -87,7 +87,17 @@ internal static class LoadCommand
             };
             Console.WriteLine($"load: {options.Mode} against {url}, {(options.Max ? "max rate" : options.Rate!.Value.ToString("0", CultureInfo.InvariantCulture) + " events/s")}, " +
                 $"batch {options.Batch}, concurrency {options.Concurrency}, {options.Sessions:N0} sessions ({options.RunId}-*), {options.Warmup.TotalSeconds:0}s warm-up + {options.Duration.TotalSeconds:0}s");
-            var summary = await new LoadRunner(options, Console.Out).RunAsync(ct);
+            LoadSummary summary;
+            try
+            {
+                summary = await new LoadRunner(options, Console.Out).RunAsync(ct);
+            }
+            catch (ArgumentException ex)
+            {
+                // E.g. a fixed session length no simulated session reaches.
+                await Console.Error.WriteLineAsync("error: " + ex.Message);
+                return 2;
+            }
             Print(summary);
             return summary.Events == 0 ? 1 : 0;
         });
@@ -99,7 +109,7 @@ internal static class LoadCommand
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"  events      {s.Events:N0} in {s.Seconds:0.0} s = {s.EventsPerSecond:N0} events/s ({s.Requests:N0} requests)"));
         Console.WriteLine(string.Create(inv, $"  latency ms  p50 {s.P50Ms:0.000}  p90 {s.P90Ms:0.000}  p99 {s.P99Ms:0.000}  p99.9 {s.P999Ms:0.000}  max {s.MaxMs:0.000}"));
-        Console.WriteLine(string.Create(inv, $"  errors      {s.Errors:N0}   unscored events {s.Unscored:N0}{(s.FirstError is null ? "" : "   first: " + s.FirstError)}"));
+        Console.WriteLine(string.Create(inv, $"  errors      {s.Errors:N0}   unscored events {s.Unscored:N0}   anomalous verdicts {s.Anomalous:N0} of {s.Verdicts:N0}{(s.FirstError is null ? "" : "   first: " + s.FirstError)}"));
         Console.WriteLine("LOAD_RESULT " + s.ToJson());
     }
 }

@@ -8,7 +8,7 @@ using Grpc.Net.Client;
 namespace AnomalyEngine.Cli.Load;
 
 /// <summary>
-/// Drives a running server with <see cref="SyntheticTraffic"/> over Track (unary) or TrackStream,
+/// Drives a running server with <see cref="SimulatedTraffic"/> over Track (unary) or TrackStream,
 /// either open-loop at a fixed rate or as fast as it answers, for a bounded time and event count.
 /// </summary>
 /// <remarks>
@@ -37,7 +37,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         var slotsPer = Math.Max(1, o.Sessions / o.Concurrency);
         for (var w = 0; w < workers.Length; w++)
         {
-            var traffic = new SyntheticTraffic(o.RunId, w * slotsPer, slotsPer, o.EventsPerSession, o.EventIds, o.Seed * 7919 + w);
+            var traffic = new SimulatedTraffic(o.RunId, w * slotsPer, slotsPer, o.EventsPerSession, o.EventIds, o.Seed * 7919 + w);
             var worker = w;
             workers[w] = o.Mode == "stream"
                 ? Task.Run(() => StreamWorkerAsync(client, traffic, slotsPer, start, worker, ct), ct)
@@ -52,7 +52,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         return _stats.Summarize(o);
     }
 
-    private async Task UnaryWorkerAsync(ScoringService.ScoringServiceClient client, SyntheticTraffic traffic, int slots, long start, int worker, CancellationToken ct)
+    private async Task UnaryWorkerAsync(ScoringService.ScoringServiceClient client, SimulatedTraffic traffic, int slots, long start, int worker, CancellationToken ct)
     {
         long previousAnswer = 0;
         for (long k = worker; ; k += o.Concurrency)
@@ -69,7 +69,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
             {
                 var response = await client.TrackAsync(request, cancellationToken: ct);
                 previousAnswer = Stopwatch.GetTimestamp();
-                _stats.RecordSuccess(from, previousAnswer, request.Events.Count, sessions, response.Verdicts.Count);
+                _stats.RecordSuccess(from, previousAnswer, request.Events.Count, sessions, response.Verdicts);
             }
             catch (RpcException ex) when (!ct.IsCancellationRequested)
             {
@@ -79,7 +79,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         }
     }
 
-    private async Task StreamWorkerAsync(ScoringService.ScoringServiceClient client, SyntheticTraffic traffic, int slots, long start, int worker, CancellationToken ct)
+    private async Task StreamWorkerAsync(ScoringService.ScoringServiceClient client, SimulatedTraffic traffic, int slots, long start, int worker, CancellationToken ct)
     {
         using var call = client.TrackStream(cancellationToken: ct);
         using var window = new SemaphoreSlim(o.Window);
@@ -99,7 +99,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
                     }
                     else
                     {
-                        _stats.RecordSuccess(s.From, now, s.Events, s.Sessions, response.Verdicts.Count);
+                        _stats.RecordSuccess(s.From, now, s.Events, s.Sessions, response.Verdicts);
                     }
                     window.Release();
                 }
@@ -143,7 +143,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         await Task.WhenAny(receiver, Task.Delay(TimeSpan.FromSeconds(30), ct));
     }
 
-    private (TrackRequest Request, int Sessions) BuildRequest(SyntheticTraffic traffic, int slots)
+    private (TrackRequest Request, int Sessions) BuildRequest(SimulatedTraffic traffic, int slots)
     {
         var request = new TrackRequest();
         for (var i = 0; i < o.Batch; i++)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using AnomalyEngine.Contracts.V1;
 using HdrHistogram;
 
 namespace AnomalyEngine.Cli.Load;
@@ -16,6 +17,7 @@ internal sealed class LoadStats
     private long _requests;
     private long _events;
     private long _verdicts;
+    private long _anomalous;
     private long _errors;
     private long _unscored;
     private long _measureStart;
@@ -31,20 +33,26 @@ internal sealed class LoadStats
     public void Stop() => _measureEnd = Stopwatch.GetTimestamp();
 
     /// <summary>Records an answered request sent at <paramref name="sentAt"/> (an intended send time under a rate, which counts queueing on the client too).</summary>
-    public void RecordSuccess(long sentAt, long answeredAt, int events, int sessions, int verdicts)
+    public void RecordSuccess(long sentAt, long answeredAt, int events, int sessions, IReadOnlyList<Verdict> verdicts)
     {
         if (sentAt < MeasureStart)
         {
             return;
         }
+        var anomalous = 0;
+        for (var i = 0; i < verdicts.Count; i++)
+        {
+            anomalous += verdicts[i].Anomalous ? 1 : 0;
+        }
+        Interlocked.Add(ref _anomalous, anomalous);
         _latencyUs.RecordValue(Math.Clamp(TicksToUs(answeredAt - sentAt), 1, 60_000_000));
         Interlocked.Increment(ref _requests);
         Interlocked.Add(ref _events, events);
-        Interlocked.Add(ref _verdicts, verdicts);
-        if (verdicts != sessions)
+        Interlocked.Add(ref _verdicts, verdicts.Count);
+        if (verdicts.Count != sessions)
         {
             // Every session of a batch must come back with a verdict, else an event went unscored.
-            Interlocked.Add(ref _unscored, Math.Abs(sessions - verdicts));
+            Interlocked.Add(ref _unscored, Math.Abs(sessions - verdicts.Count));
         }
     }
 
@@ -68,7 +76,7 @@ internal sealed class LoadStats
             Math.Round(seconds, 2), _requests, _events, Math.Round(seconds > 0 ? _events / seconds : 0, 1),
             Math.Round(Ms(50), 3), Math.Round(Ms(90), 3), Math.Round(Ms(99), 3), Math.Round(Ms(99.9), 3),
             Math.Round(_latencyUs.TotalCount == 0 ? 0 : _latencyUs.GetMaxValue() / 1000.0, 3),
-            _errors, _unscored, _verdicts, FirstError);
+            _errors, _unscored, _verdicts, _anomalous, FirstError);
     }
 
     private static long TicksToUs(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
@@ -79,7 +87,7 @@ internal sealed record LoadSummary(
     string Mode, string Rate, int Batch, int Concurrency, int Sessions, double Seconds,
     long Requests, long Events, double EventsPerSecond,
     double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs,
-    long Errors, long Unscored, long Verdicts, string? FirstError)
+    long Errors, long Unscored, long Verdicts, long Anomalous, string? FirstError)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
