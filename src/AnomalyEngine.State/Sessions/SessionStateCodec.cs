@@ -1,167 +1,218 @@
-using System.Globalization;
+using System.Buffers.Binary;
 using AnomalyEngine.Core.Events;
 using AnomalyEngine.Core.Sessions;
-using StackExchange.Redis;
 
 namespace AnomalyEngine.State.Sessions;
 
 /// <summary>
-/// Reads the Redis shape of a session (state hash V1 + recent path list), written by
-/// <c>Scripts/apply_events.lua</c>, into a <see cref="SessionState"/>. This is the only place that
-/// knows the field names, so a change of the stored shape is a change here and in the script.
+/// Reads the packed session state that <c>Scripts/apply_events.lua</c> writes (and it and
+/// <c>read_session.lua</c> return) into a <see cref="SessionState"/>. This and the script are the
+/// only places that know the layout, so a change of the stored shape is a change of both.
 /// </summary>
 /// <remarks>
-/// Runs once per session per batch on the live path, so it parses the reply's UTF-8 bytes in
-/// place (no string per field, no Split); the only strings it makes are names, which repeat
-/// across sessions and come from <see cref="NameCache"/>.
+/// <para>Layout, version 1, little-endian (the script's header comment is the reference). W is the
+/// count width (flags &amp; 3: byte, ushort, uint, double), X the name index width (byte, or ushort
+/// when flags &amp; 4):</para>
+/// <code>
+/// B version, B flags (1-2 W | 4 X wide | 8 user id | 16 overflow transition), H event-id digests k
+/// W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
+/// d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²;  X first name, X last name
+/// [H len, bytes] user id;  H m, m × (H len, UTF-8 bytes) name table
+/// H names × (X name, W count, failures, attempts, durations, [d sum if durations ≥ 1], [d sum² if ≥ 2])
+/// H transitions × (X from, X to, W count, d sum, [d sum² if count ≥ 2]);  [W, d, [d]] '~other' bucket
+/// B path × (B flags, X name, i4 ts delta | d ts if flags &amp; 32, [I4 | d if flags &amp; 16 duration if flags &amp; 8])
+/// k × 8-byte event-id digests (absent from the scripts' replies)
+/// </code>
+/// <para>A sum of squares left out equals the stored sum squared exactly (one term: 0 + x·x).</para>
+/// <para>Runs once per session per batch on the live path, so it reads the bytes in place; the
+/// only strings it makes are names and transition keys, which repeat across sessions and come
+/// from <see cref="NameCache"/>.</para>
 /// </remarks>
 public static class SessionStateCodec
 {
-    private const NumberStyles Integer = NumberStyles.AllowLeadingSign;
-    private const NumberStyles Float = NumberStyles.Float | NumberStyles.AllowThousands;
+    /// <summary>The layout version this reader understands.</summary>
+    public const byte Version = 1;
 
-    /// <summary>
-    /// Decodes the packed form apply_events.lua and read_session.lua return: the HGETALL fields and values joined by
-    /// <c>'\n'</c>, and the path entries joined by <c>'\n'</c> (no stored field, value or name can hold a
-    /// control character: the validator rejects them in names and ids).
-    /// </summary>
-    public static SessionState DecodePacked(string sessionId, ReadOnlySpan<byte> hash, ReadOnlySpan<byte> path)
+    /// <summary>Decodes a packed state; the trailing event-id digests may be present or not.</summary>
+    public static SessionState Decode(string sessionId, ReadOnlySpan<byte> packed)
     {
-        var s = new SessionState { SessionId = sessionId };
-        PresizeMaps(s, hash);
-        while (!hash.IsEmpty)
+        var r = new Reader(packed);
+        if (r.Byte() != Version)
         {
-            var field = Next(ref hash, (byte)'\n');
-            var value = Last(ref hash, (byte)'\n');
-            SetField(s, field, value);
+            throw new FormatException("unknown session state version");
         }
-        while (!path.IsEmpty)
+        int flags = r.Byte();
+        r.UInt16(); // event-id digests: only the script reads them
+        var countWidth = flags & 3;
+        var wideIndex = (flags & 4) != 0;
+
+        var s = new SessionState { SessionId = sessionId };
+        s.Events = r.Count(countWidth);
+        s.Views = r.Count(countWidth);
+        s.Actions = r.Count(countWidth);
+        s.Failures = r.Count(countWidth);
+        s.Successes = r.Count(countWidth);
+        s.OutOfOrder = r.Count(countWidth);
+        s.FailStreak = r.Count(countWidth);
+        s.MaxFailStreak = r.Count(countWidth);
+        s.Gaps = r.Count(countWidth);
+        s.FirstTs = (long)r.Double();
+        s.LastTs = (long)r.Double();
+        s.GapSum = r.Double();
+        s.GapSumSq = r.Double();
+        s.LogGapSum = r.Double();
+        s.LogGapSumSq = r.Double();
+        var first = r.Index(wideIndex);
+        var last = r.Index(wideIndex);
+        if ((flags & 8) != 0)
         {
-            s.RecentPath.Add(DecodeStep(Last(ref path, (byte)'\n')));
+            s.UserId = NameCache.Get(r.Bytes(r.UInt16()));
+        }
+
+        var table = new NameTable(ref r);
+        s.FirstName = table.Get(packed, first);
+        s.LastName = table.Get(packed, last);
+
+        int names = r.UInt16();
+        s.Names.EnsureCapacity(names);
+        for (var i = 0; i < names; i++)
+        {
+            var name = table.Get(packed, r.Index(wideIndex));
+            var n = new NameStats
+            {
+                Count = r.Count(countWidth),
+                Failures = r.Count(countWidth),
+                Attempts = r.Count(countWidth),
+                Durations = r.Count(countWidth),
+            };
+            (n.LogDurationSum, n.LogDurationSumSq) = r.Moments(n.Durations);
+            s.Names[name] = n;
+        }
+
+        int transitions = r.UInt16();
+        s.Transitions.EnsureCapacity(transitions + 1);
+        for (var i = 0; i < transitions; i++)
+        {
+            var key = table.TransitionKey(packed, r.Index(wideIndex), r.Index(wideIndex));
+            s.Transitions[key] = Transition(ref r, countWidth);
+        }
+        if ((flags & 16) != 0)
+        {
+            s.Transitions[SessionState.OverflowKey] = Transition(ref r, countWidth);
+        }
+
+        int steps = r.Byte();
+        s.RecentPath.Capacity = steps;
+        long ts = 0;
+        for (var i = 0; i < steps; i++)
+        {
+            int f = r.Byte();
+            var name = table.Get(packed, r.Index(wideIndex));
+            ts = (f & 32) != 0 ? (long)r.Double() : ts + r.Int32();
+            bool? success = (f & 2) == 0 ? null : (f & 4) != 0;
+            long? duration = (f & 8) == 0 ? null : (f & 16) != 0 ? (long)r.Double() : r.UInt32();
+            s.RecentPath.Add(new PathStep(ts, (f & 1) != 0 ? EventKind.Action : EventKind.View, name, success, duration));
         }
         return s;
     }
 
-    /// <summary>Sizes the name and transition maps once, instead of growing them 3-5 times each.</summary>
-    private static void PresizeMaps(SessionState s, ReadOnlySpan<byte> hash)
+    private static TransitionStats Transition(ref Reader r, int countWidth)
     {
-        int names = 0, transitions = 0;
-        var field = true;
-        while (!hash.IsEmpty)
-        {
-            var item = Last(ref hash, (byte)'\n');
-            if (field && item.Length >= 2 && item[1] == (byte)':')
-            {
-                names += item[0] == (byte)'n' ? 1 : 0;
-                transitions += item[0] == (byte)'t' ? 1 : 0;
-            }
-            field = !field;
-        }
-        s.Names.EnsureCapacity(names);
-        s.Transitions.EnsureCapacity(transitions);
-    }
-
-    private static void SetField(SessionState s, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
-    {
-        if (field.Length >= 2 && field[1] == (byte)':' && field[0] == (byte)'n')
-        {
-            s.Names[NameCache.Get(field[2..])] = DecodeName(value);
-        }
-        else if (field.Length >= 2 && field[1] == (byte)':' && field[0] == (byte)'t')
-        {
-            s.Transitions[NameCache.Get(field[2..])] = DecodeTransition(value);
-        }
-        else
-        {
-            SetScalar(s, field, value);
-        }
-    }
-
-    private static void SetScalar(SessionState s, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
-    {
-        // Ordered roughly by frequency; counters of the caps (nn, nt, seq) and unknown fields are skipped.
-        if (field.SequenceEqual("n"u8)) { s.Events = L(value); }
-        else if (field.SequenceEqual("nv"u8)) { s.Views = L(value); }
-        else if (field.SequenceEqual("na"u8)) { s.Actions = L(value); }
-        else if (field.SequenceEqual("nf"u8)) { s.Failures = L(value); }
-        else if (field.SequenceEqual("ns"u8)) { s.Successes = L(value); }
-        else if (field.SequenceEqual("ooo"u8)) { s.OutOfOrder = L(value); }
-        else if (field.SequenceEqual("t0"u8)) { s.FirstTs = L(value); }
-        else if (field.SequenceEqual("t1"u8)) { s.LastTs = L(value); }
-        else if (field.SequenceEqual("fs"u8)) { s.FailStreak = L(value); }
-        else if (field.SequenceEqual("fsm"u8)) { s.MaxFailStreak = L(value); }
-        else if (field.SequenceEqual("g"u8)) { s.Gaps = L(value); }
-        else if (field.SequenceEqual("gs"u8)) { s.GapSum = D(value); }
-        else if (field.SequenceEqual("gq"u8)) { s.GapSumSq = D(value); }
-        else if (field.SequenceEqual("lg"u8)) { s.LogGapSum = D(value); }
-        else if (field.SequenceEqual("lgq"u8)) { s.LogGapSumSq = D(value); }
-        else if (field.SequenceEqual("first"u8)) { s.FirstName = NameCache.Get(value); }
-        else if (field.SequenceEqual("last"u8)) { s.LastName = NameCache.Get(value); }
-        else if (field.SequenceEqual("uid"u8)) { s.UserId = NameCache.Get(value); }
-    }
-
-    private static NameStats DecodeName(ReadOnlySpan<byte> v)
-    {
-        // count,failures,attempts,durations,logsum,logsumsq
-        var n = new NameStats();
-        n.Count = L(Next(ref v, (byte)','));
-        n.Failures = L(Next(ref v, (byte)','));
-        n.Attempts = L(Next(ref v, (byte)','));
-        n.Durations = L(Next(ref v, (byte)','));
-        n.LogDurationSum = D(Next(ref v, (byte)','));
-        n.LogDurationSumSq = D(v);
-        return n;
-    }
-
-    private static TransitionStats DecodeTransition(ReadOnlySpan<byte> v)
-    {
-        var t = new TransitionStats();
-        t.Count = L(Next(ref v, (byte)','));
-        t.LogGapSum = D(Next(ref v, (byte)','));
-        t.LogGapSumSq = D(v);
+        var t = new TransitionStats { Count = r.Count(countWidth) };
+        (t.LogGapSum, t.LogGapSumSq) = r.Moments(t.Count);
         return t;
     }
 
-    private static PathStep DecodeStep(ReadOnlySpan<byte> v)
+    /// <summary>The per-session name table: where each name's bytes are, and its string once resolved.</summary>
+    private readonly struct NameTable
     {
-        // ts \t kind \t name \t success \t duration; names cannot hold control characters.
-        var ts = L(Next(ref v, (byte)'\t'));
-        var kind = Next(ref v, (byte)'\t') is [(byte)'1'] ? EventKind.View : EventKind.Action;
-        var name = NameCache.Get(Next(ref v, (byte)'\t'));
-        bool? success = Next(ref v, (byte)'\t') switch { [(byte)'1'] => true, [(byte)'0'] => false, _ => null };
-        long? duration = v.Length == 0 ? null : L(v);
-        return new PathStep(ts, kind, name, success, duration);
-    }
+        private readonly (int Start, int Length)[] _spans;
+        private readonly string?[] _strings;
 
-    /// <summary>Returns the part of <paramref name="rest"/> before the separator and moves past it; a missing separator is a corrupt value.</summary>
-    private static ReadOnlySpan<byte> Next(ref ReadOnlySpan<byte> rest, byte separator)
-    {
-        var i = rest.IndexOf(separator);
-        if (i < 0)
+        public NameTable(ref Reader r)
         {
-            throw new FormatException("corrupt session state value");
+            int m = r.UInt16();
+            _spans = new (int, int)[m];
+            _strings = new string?[m];
+            for (var i = 0; i < m; i++)
+            {
+                int length = r.UInt16();
+                _spans[i] = (r.Position, length);
+                r.Bytes(length);
+            }
         }
-        var part = rest[..i];
-        rest = rest[(i + 1)..];
-        return part;
-    }
 
-    /// <summary>Like <see cref="Next"/>, but the separator may be missing (the last item).</summary>
-    private static ReadOnlySpan<byte> Last(ref ReadOnlySpan<byte> rest, byte separator)
-    {
-        var i = rest.IndexOf(separator);
-        if (i < 0)
+        public string Get(ReadOnlySpan<byte> packed, int index) =>
+            _strings[index] ??= NameCache.Get(Slice(packed, index));
+
+        /// <summary><c>from + '\t' + to</c>, built from the UTF-8 bytes so that it is interned like a name.</summary>
+        public string TransitionKey(ReadOnlySpan<byte> packed, int from, int to)
         {
-            var all = rest;
-            rest = default;
-            return all;
+            var a = Slice(packed, from);
+            var b = Slice(packed, to);
+            var length = a.Length + 1 + b.Length;
+            if (length > NameCache.MaxBytes)
+            {
+                return SessionState.TransitionKey(Get(packed, from), Get(packed, to));
+            }
+            Span<byte> key = stackalloc byte[NameCache.MaxBytes];
+            a.CopyTo(key);
+            key[a.Length] = (byte)SessionState.TransitionSeparator;
+            b.CopyTo(key[(a.Length + 1)..]);
+            return NameCache.Get(key[..length]);
         }
-        var part = rest[..i];
-        rest = rest[(i + 1)..];
-        return part;
+
+        private ReadOnlySpan<byte> Slice(ReadOnlySpan<byte> packed, int index) =>
+            packed.Slice(_spans[index].Start, _spans[index].Length);
     }
 
-    private static long L(ReadOnlySpan<byte> v) => long.Parse(v, Integer, CultureInfo.InvariantCulture);
+    /// <summary>A cursor over the packed bytes; reading past the end is a corrupt value.</summary>
+    private ref struct Reader(ReadOnlySpan<byte> data)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
 
-    private static double D(ReadOnlySpan<byte> v) => double.Parse(v, Float, CultureInfo.InvariantCulture);
+        public int Position { get; private set; }
+
+        public ReadOnlySpan<byte> Bytes(int length)
+        {
+            if ((uint)length > (uint)(_data.Length - Position))
+            {
+                throw new FormatException("corrupt session state value");
+            }
+            var bytes = _data.Slice(Position, length);
+            Position += length;
+            return bytes;
+        }
+
+        public byte Byte() => Bytes(1)[0];
+
+        public ushort UInt16() => BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2));
+
+        public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Bytes(4));
+
+        public uint UInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4));
+
+        public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Bytes(8));
+
+        public int Index(bool wide) => wide ? UInt16() : Byte();
+
+        public long Count(int width) => width switch
+        {
+            0 => Byte(),
+            1 => UInt16(),
+            2 => UInt32(),
+            _ => (long)Double(),
+        };
+
+        /// <summary>A sum and sum of squares over <paramref name="terms"/> terms, stored as the script leaves them out.</summary>
+        public (double Sum, double SumSq) Moments(long terms)
+        {
+            if (terms == 0)
+            {
+                return (0, 0);
+            }
+            var sum = Double();
+            return (sum, terms == 1 ? sum * sum : Double());
+        }
+    }
 }

@@ -26,21 +26,34 @@ public sealed class SessionParityTests : IAsyncLifetime
     public async Task DisposeAsync() => await _redis.DisposeAsync();
 
     [Theory]
-    [InlineData(1, 1, 40)]
-    [InlineData(2, 7, 300)]     // beyond the path, name and transition caps
-    [InlineData(3, 3, 120)]
-    public async Task Lua_and_csharp_reducers_build_the_same_state(int seed, int batchSize, int count)
+    [InlineData(1, 1, 40, false)]
+    [InlineData(2, 7, 300, false)]   // beyond the path and name caps, counts beyond one byte
+    [InlineData(3, 3, 120, false)]
+    [InlineData(4, 50, 700, true)]   // beyond every cap, and more than 256 names to refer to
+    public async Task Lua_and_csharp_reducers_build_the_same_state(int seed, int batchSize, int count, bool beyondEveryCap)
     {
         var session = TestStore.SessionId($"parity-{seed}");
         var events = RandomEvents(session, seed, count);
         var expected = SessionReplayer.Replay(events, _store.Limits);
 
         SessionApplyResult? last = null;
+        int applied = 0, duplicates = 0;
         for (var i = 0; i < events.Count; i += batchSize)
         {
             last = await _store.ApplyAsync("default", session, events.Skip(i).Take(batchSize).ToList());
+            applied += last.Applied;
+            duplicates += last.Duplicates;
         }
 
+        // Every case retries some event ids.
+        Assert.True(duplicates > 0);
+        Assert.Equal((expected.Events, count - expected.Events), (applied, duplicates));
+        if (beyondEveryCap)
+        {
+            Assert.Contains(SessionState.OverflowKey, expected.Names.Keys);
+            Assert.Contains(SessionState.OverflowKey, expected.Transitions.Keys);
+            Assert.Equal(_store.Limits.PathCap, expected.RecentPath.Count);
+        }
         AssertSame(expected, last!.Snapshot.State);
         var read = await _store.GetAsync("default", session);
         AssertSame(expected, read!.State);

@@ -1,0 +1,134 @@
+using System.Text;
+using AnomalyEngine.Core.Events;
+using AnomalyEngine.Core.Sessions;
+using AnomalyEngine.State.Sessions;
+
+namespace AnomalyEngine.UnitTests.State;
+
+/// <summary>
+/// Decodes packed states written byte by byte after the layout apply_events.lua documents, so a
+/// change on either side that the other does not follow fails here, not only in the parity tests.
+/// </summary>
+public sealed class SessionStateCodecUnitTests
+{
+    private const long T0 = 1_764_278_400_123;
+
+    [Fact]
+    public void Decodes_the_narrow_layout_with_every_optional_part()
+    {
+        var w = new Packed();
+        w.B(1).B(8 | 16).H(2);                                    // byte counts, byte indexes, user id, overflow bucket, 2 digests
+        foreach (var c in new byte[] { 6, 4, 2, 1, 1, 1, 1, 1, 3 })
+        {
+            w.B(c);                                               // events .. gaps
+        }
+        w.D(T0).D(T0 + 5000).D(5000).D(12_500_000).D(8.5).D(24.25);
+        w.B(0).B(1);                                              // first /home, last login
+        w.Str("u-1");
+        w.H(3).Str("/home").Str("login").Str("/cart");            // name table
+        w.H(3);
+        w.B(0).B(3).B(0).B(0).B(2).D(7.0).D(49.5);                // /home: two durations, both sums
+        w.B(1).B(2).B(1).B(2).B(1).D(3.0);                        // login: one duration, sum² = sum·sum
+        w.B(2).B(1).B(0).B(0).B(0);                               // /cart: no durations, no sums
+        w.H(2);
+        w.B(0).B(1).B(1).D(2.0);                                  // /home → login once
+        w.B(1).B(0).B(2).D(4.0).D(8.5);                           // login → /home twice
+        w.B(1).D(1.5);                                            // the '~other' bucket, once
+        w.B(4);
+        w.B(32 | 8).B(0).D(T0).I(1200);                           // view /home, absolute ts, duration
+        w.B(1 | 2 | 4).B(1).I(2000);                              // action login succeeded, ts delta
+        w.B(1 | 2).B(1).I(-500);                                  // action login failed, earlier ts
+        w.B(8 | 16).B(2).I(3500).D(5_000_000_000);                // view /cart, duration beyond I4
+        w.Raw(new byte[16]);                                      // event-id digests, not part of the state
+
+        var s = SessionStateCodec.Decode("s1", w.Bytes());
+
+        Assert.Equal("s1", s.SessionId);
+        Assert.Equal((6L, 4L, 2L, 1L, 1L, 1L), (s.Events, s.Views, s.Actions, s.Failures, s.Successes, s.OutOfOrder));
+        Assert.Equal((1L, 1L, 3L), (s.FailStreak, s.MaxFailStreak, s.Gaps));
+        Assert.Equal((T0, T0 + 5000, "/home", "login", "u-1"), (s.FirstTs, s.LastTs, s.FirstName, s.LastName, s.UserId));
+        Assert.Equal((5000.0, 12_500_000.0, 8.5, 24.25), (s.GapSum, s.GapSumSq, s.LogGapSum, s.LogGapSumSq));
+
+        Assert.Equal((3L, 0L, 0L, 2L, 7.0, 49.5), Stats(s.Names["/home"]));
+        Assert.Equal((2L, 1L, 2L, 1L, 3.0, 9.0), Stats(s.Names["login"]));
+        Assert.Equal((1L, 0L, 0L, 0L, 0.0, 0.0), Stats(s.Names["/cart"]));
+        Assert.Equal(3, s.Transitions.Count);
+        Assert.Equal((1L, 2.0, 4.0), Stats(s.Transitions[SessionState.TransitionKey("/home", "login")]));
+        Assert.Equal((2L, 4.0, 8.5), Stats(s.Transitions[SessionState.TransitionKey("login", "/home")]));
+        Assert.Equal((1L, 1.5, 2.25), Stats(s.Transitions[SessionState.OverflowKey]));
+
+        Assert.Equal(
+            new[]
+            {
+                new PathStep(T0, EventKind.View, "/home", null, 1200),
+                new PathStep(T0 + 2000, EventKind.Action, "login", true, null),
+                new PathStep(T0 + 1500, EventKind.Action, "login", false, null),
+                new PathStep(T0 + 5000, EventKind.View, "/cart", null, 5_000_000_000),
+            },
+            s.RecentPath);
+    }
+
+    [Fact]
+    public void Decodes_wide_counts_and_indexes()
+    {
+        var w = new Packed();
+        w.B(1).B(1 | 4).H(0);                                     // ushort counts, ushort indexes, no user id
+        foreach (var c in new ushort[] { 300, 300, 0, 0, 0, 0, 0, 0, 299 })
+        {
+            w.H(c);
+        }
+        w.D(T0).D(T0 + 299).D(299).D(299).D(1).D(1);
+        w.H(0).H(0);
+        w.H(1).Str("/a");
+        w.H(1).H(0).H(300).H(0).H(0).H(0);
+        w.H(1).H(0).H(0).H(299).D(2.0).D(3.0);
+        w.B(1).B(32).H(0).D(T0 + 299);
+
+        var s = SessionStateCodec.Decode("s2", w.Bytes());
+
+        Assert.Equal((300L, 300L, 299L), (s.Events, s.Views, s.Gaps));
+        Assert.Null(s.UserId);
+        Assert.Equal((300L, 0L, 0L, 0L, 0.0, 0.0), Stats(s.Names["/a"]));
+        Assert.Equal((299L, 2.0, 3.0), Stats(s.Transitions[SessionState.TransitionKey("/a", "/a")]));
+        Assert.Equal(new[] { new PathStep(T0 + 299, EventKind.View, "/a", null, null) }, s.RecentPath);
+    }
+
+    [Fact]
+    public void Rejects_an_unknown_version_and_a_truncated_value()
+    {
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [2, 0, 0, 0]));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [1, 0, 0, 0, 1, 1]));
+    }
+
+    private static (long, long, long, long, double, double) Stats(NameStats n) =>
+        (n.Count, n.Failures, n.Attempts, n.Durations, n.LogDurationSum, n.LogDurationSumSq);
+
+    private static (long, double, double) Stats(TransitionStats t) => (t.Count, t.LogGapSum, t.LogGapSumSq);
+
+    /// <summary>Writes the layout's little-endian fields.</summary>
+    private sealed class Packed
+    {
+        private readonly MemoryStream _bytes = new();
+        private readonly BinaryWriter _w;
+
+        public Packed() => _w = new BinaryWriter(_bytes);
+
+        public Packed B(byte v) { _w.Write(v); return this; }
+        public Packed H(ushort v) { _w.Write(v); return this; }
+        public Packed I(int v) { _w.Write(v); return this; }
+        public Packed D(double v) { _w.Write(v); return this; }
+        public Packed Raw(byte[] v) { _w.Write(v); return this; }
+
+        public Packed Str(string v)
+        {
+            var bytes = Encoding.UTF8.GetBytes(v);
+            return H((ushort)bytes.Length).Raw(bytes);
+        }
+
+        public byte[] Bytes()
+        {
+            _w.Flush();
+            return _bytes.ToArray();
+        }
+    }
+}
