@@ -14,29 +14,32 @@
 --
 -- Packed state, version 1, little-endian. W is the count width: B if events < 2^8, H if < 2^16,
 -- I4 if < 2^32, else d (every count is at most the event count). X is the name index width: B
--- when the name table has at most 256 names, else H.
+-- when the name table has at most 256 names, else H. Entries are stored column by column, so that
+-- one unpack or pack call reads or writes a whole column (each call has a fixed cost in Lua).
 --   B version (1)
 --   B flags: 1-2 count width (0 B, 1 H, 2 I4, 3 d) | 4 X is H | 8 user id present
 --            | 16 overflow transition present
---   H k, remembered event-id digests (at byte 3 so read_session.lua can cut them off unparsed)
+--   H k, remembered event-id digests (at byte 3: the value ends with 8 k digest bytes)
 --   W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
 --   d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²
 --   X first name, X last name
 --   [H length, bytes] user id, when flagged
---   H name count, then per name: H length, UTF-8 bytes (each name once; the rest refer to it)
---   H per-name entries, each: X name, W count, failures, attempts, durations,
---     then d log-duration sum if durations >= 1, d its squares' sum if durations >= 2
---   H transition entries (the overflow bucket not included), each: X from, X to, W count,
---     d log-gap sum, d its squares' sum if count >= 2
+--   H m, H×m name lengths, the m names' UTF-8 bytes (each name once; the rest refer to it)
+--   H per-name entries, (X name, W count, failures, attempts, durations) per entry, then per entry
+--     d log-duration sum if durations >= 1 and d its squares' sum if durations >= 2
+--   H transition entries (the overflow bucket not included), (X from, X to, W count) per entry,
+--     then per entry d log-gap sum and, if count >= 2, d its squares' sum
 --   [W count, d sum, d squares' sum if count >= 2] the '~other' transition bucket, when flagged
---   B path entries, oldest first, each: B flags (1 action | 2 success known | 4 succeeded
---     | 8 duration present | 16 duration is d, else I4 | 32 ts is an absolute d, else i4 delta
---     from the previous entry's ts), X name, ts, [duration]
+--   B path entries p, oldest first: B×p flags (1 action | 2 success known | 4 succeeded
+--     | 8 duration present | 16 duration is d, else I4 | 32 ts is an absolute d, else an i4 delta
+--     from the previous entry's ts), X×p names, p ts, the durations of the entries that have one
 --   k × 8 bytes event-id digests, oldest first
 -- A sum of squares is left out where it equals the sum squared exactly: with one term it was
 -- computed as 0 + x*x, and x*x is what the reader recomputes from the stored x.
 local pack = string.pack or struct.pack
 local upk = string.unpack or struct.unpack
+local unpack = unpack or table.unpack
+local rep = string.rep
 local key = KEYS[1]
 local ttl = tonumber(ARGV[1])
 local path_cap = tonumber(ARGV[2])
@@ -50,81 +53,116 @@ local I4 = 4294967296
 -- x has bit b (a power of two) set; Lua 5.1 has no bitwise operators.
 local function has(x, b) return math.floor(x / b) % 2 == 1 end
 
+-- Unpacks a whole column: its values as a list, and the position after it.
+local function column(fmt, raw, pos)
+  local t = {upk('<' .. fmt, raw, pos)}
+  local after = t[#t]
+  t[#t] = nil
+  return t, after
+end
+
 local v = {n = 0, nv = 0, na = 0, nf = 0, ns = 0, ooo = 0, fs = 0, fsm = 0, g = 0,
            t0 = 0, t1 = 0, gs = 0, gq = 0, lg = 0, lgq = 0}
-local first, last, uid
-local names, nn = {}, 0            -- name -> {count, failures, attempts, durations, sum, sumsq}
-local trs, nt = {}, 0              -- "from\tto" or '~other' -> {count, sum, sumsq, from, to}
-local path = {}                    -- {ts, kind, name, success, duration}
+local first, last, uid             -- first and last as name indexes (0-based)
+local tbl, index = {}, {}          -- the name table, and name -> index
+-- Per name: NI = {index, count, failures, attempts, durations} flattened, NS/NQ the sums; nj: name index -> entry.
+local NI, NS, NQ, nj, nn = {}, {}, {}, {}, 0
+-- Per transition: TI = {from, to, count} flattened, TS/TQ the sums; tj: from * 65536 + to -> entry.
+local TI, TS, TQ, tj, nt = {}, {}, {}, {}, 0
+local other                        -- the '~other' transition bucket {count, sum, sumsq}, if any
+-- The recent path by column: flags (1 action, 2 success known, 4 succeeded, 8 duration), name, ts, duration (false: none).
+local PF, PN, PT, PD = {}, {}, {}, {}
 local raw = redis.call('GET', key)
 local ids_at                       -- where the stored event-id digests begin
 if raw then
-  local _, flags, pos
-  _, flags, _, pos = upk('<BBH', raw)
+  local flags, k, pos
+  flags, k, pos = upk('<BH', raw, 2)
+  ids_at = #raw - 8 * k + 1
   local W = WIDTHS[flags % 4 + 1]
   local X = has(flags, 4) and 'H' or 'B'
   v.n, v.nv, v.na, v.nf, v.ns, v.ooo, v.fs, v.fsm, v.g, v.t0, v.t1, v.gs, v.gq, v.lg, v.lgq, first, last, pos =
-    upk('<' .. string.rep(W, 9) .. 'dddddd' .. X .. X, raw, pos)
+    upk('<' .. rep(W, 9) .. 'dddddd' .. X .. X, raw, pos)
   if has(flags, 8) then
     local len
     len, pos = upk('<H', raw, pos)
     uid = string.sub(raw, pos, pos + len - 1)
     pos = pos + len
   end
-  local tbl, m, len = {}
+  local m, lens, d
   m, pos = upk('<H', raw, pos)
+  lens, pos = column(rep('H', m), raw, pos)
   for j = 1, m do
-    len, pos = upk('<H', raw, pos)
-    tbl[j] = string.sub(raw, pos, pos + len - 1)
-    pos = pos + len
+    local name = string.sub(raw, pos, pos + lens[j] - 1)
+    pos = pos + lens[j]
+    tbl[j] = name
+    index[name] = j - 1
   end
-  first, last = tbl[first + 1], tbl[last + 1]
-  local fmt = '<' .. X .. string.rep(W, 4)
   nn, pos = upk('<H', raw, pos)
-  for _ = 1, nn do
-    local e, j = {0, 0, 0, 0, 0, 0}
-    j, e[1], e[2], e[3], e[4], pos = upk(fmt, raw, pos)
-    if e[4] >= 1 then e[5], pos = upk('<d', raw, pos) end
-    e[6] = e[5] * e[5]
-    if e[4] >= 2 then e[6], pos = upk('<d', raw, pos) end
-    names[tbl[j + 1]] = e
+  NI, pos = column(rep(X .. W .. W .. W .. W, nn), raw, pos)
+  k = 0
+  for j = 1, nn do
+    nj[NI[5 * j - 4]] = j
+    k = k + math.min(NI[5 * j], 2)
   end
-  local function transition(from, to)
-    local e = {0, 0, 0, from, to}
-    e[1], e[2], pos = upk('<' .. W .. 'd', raw, pos)
-    e[3] = e[2] * e[2]
-    if e[1] >= 2 then e[3], pos = upk('<d', raw, pos) end
-    return e
+  d, pos = column(rep('d', k), raw, pos)
+  k = 0
+  for j = 1, nn do
+    local dn, s, q = NI[5 * j], 0, 0
+    if dn >= 1 then
+      k = k + 1
+      s = d[k]
+      q = s * s
+    end
+    if dn >= 2 then
+      k = k + 1
+      q = d[k]
+    end
+    NS[j], NQ[j] = s, q
   end
   nt, pos = upk('<H', raw, pos)
-  for _ = 1, nt do
-    local a, b
-    a, b, pos = upk('<' .. X .. X, raw, pos)
-    a, b = tbl[a + 1], tbl[b + 1]
-    trs[a .. '\t' .. b] = transition(a, b)
+  TI, pos = column(rep(X .. X .. W, nt), raw, pos)
+  k = 0
+  for j = 1, nt do
+    tj[TI[3 * j - 2] * 65536 + TI[3 * j - 1]] = j
+    k = k + math.min(TI[3 * j], 2)
+  end
+  d, pos = column(rep('d', k), raw, pos)
+  k = 0
+  for j = 1, nt do
+    k = k + 1
+    TS[j], TQ[j] = d[k], d[k] * d[k]
+    if TI[3 * j] >= 2 then
+      k = k + 1
+      TQ[j] = d[k]
+    end
   end
   if has(flags, 16) then
-    trs['~other'] = transition()
-    nt = nt + 1
+    other = {0, 0, 0}
+    other[1], other[2], pos = upk('<' .. W .. 'd', raw, pos)
+    other[3] = other[2] * other[2]
+    if other[1] >= 2 then other[3], pos = upk('<d', raw, pos) end
   end
-  local pn, ts, f, j = 0, 0
+  local pn, stored, tcodes, dcodes = 0, nil, {}, {}
   pn, pos = upk('<B', raw, pos)
-  for p = 1, pn do
-    f, j, pos = upk('<B' .. X, raw, pos)
-    local e = {0, has(f, 1) and '2' or '1', tbl[j + 1], '', nil}
-    if has(f, 32) then
-      ts, pos = upk('<d', raw, pos)
-    else
-      local delta
-      delta, pos = upk('<i4', raw, pos)
-      ts = ts + delta
-    end
-    e[1] = ts
-    if has(f, 2) then e[4] = has(f, 4) and '1' or '0' end
-    if has(f, 8) then e[5], pos = upk(has(f, 16) and '<d' or '<I4', raw, pos) end
-    path[p] = e
+  stored, pos = column(rep('B', pn), raw, pos)
+  PN, pos = column(rep(X, pn), raw, pos)
+  for j = 1, pn do
+    tcodes[j] = has(stored[j], 32) and 'd' or 'i4'
+    if has(stored[j], 8) then dcodes[#dcodes + 1] = has(stored[j], 16) and 'd' or 'I4' end
   end
-  ids_at = pos
+  local ts, du
+  ts, pos = column(table.concat(tcodes), raw, pos)
+  du = column(table.concat(dcodes), raw, pos)
+  local t, q = 0, 0
+  for j = 1, pn do
+    local f = stored[j]
+    if has(f, 32) then t = ts[j] else t = t + ts[j] end
+    PF[j], PT[j], PD[j] = f % 16, t, false
+    if has(f, 8) then
+      q = q + 1
+      PD[j] = du[q]
+    end
+  end
 end
 
 -- An id digest is remembered if this batch added it or it sits at an 8-byte boundary of the
@@ -141,33 +179,56 @@ local function remembered(d)
   return false
 end
 
-local function name_entry(name)
-  local e = names[name]
-  if e then return e end
-  if nn >= name_cap then
-    name = '~other'
-    e = names[name]
-    if e then return e end
+-- The index of a name, appended to the table when new.
+local function name_index(name)
+  local i = index[name]
+  if not i then
+    tbl[#tbl + 1] = name
+    i = #tbl - 1
+    index[name] = i
   end
-  e = {0, 0, 0, 0, 0, 0}
-  names[name] = e
-  nn = nn + 1
-  return e
+  return i
 end
 
-local function transition_entry(from, to)
-  local k = from .. '\t' .. to
-  local e = trs[k]
-  if e then return e end
-  if nt >= tr_cap then
-    k, from, to = '~other', nil, nil
-    e = trs[k]
-    if e then return e end
+-- The per-name entry an event of this name counts in: its own, or '~other' beyond the cap.
+local function name_entry(name)
+  local i = index[name]
+  local j = i and nj[i]
+  if j then return j end
+  if nn >= name_cap then
+    i = name_index('~other')
+    j = nj[i]
+    if j then return j end
+  else
+    i = name_index(name)
   end
-  e = {0, 0, 0, from, to}
-  trs[k] = e
-  nt = nt + 1
-  return e
+  nn = nn + 1
+  NI[5 * nn - 4], NI[5 * nn - 3], NI[5 * nn - 2], NI[5 * nn - 1], NI[5 * nn] = i, 0, 0, 0, 0
+  NS[nn], NQ[nn] = 0, 0
+  nj[i] = nn
+  return nn
+end
+
+-- Counts a transition with log-gap lg in its entry, or in '~other' once the cap is reached (the
+-- bucket counts towards the cap, as in SessionReducer).
+local function add_transition(from, to, lg)
+  local k = from * 65536 + to
+  local j = tj[k]
+  if not j and nt + (other and 1 or 0) >= tr_cap then
+    other = other or {0, 0, 0}
+    other[1], other[2], other[3] = other[1] + 1, other[2] + lg, other[3] + lg * lg
+    return
+  end
+  if not j then
+    nt = nt + 1
+    j = nt
+    TI[3 * j - 2], TI[3 * j - 1], TI[3 * j] = from, to, 0
+    TS[j], TQ[j] = 0, 0
+    tj[k] = j
+  end
+  TI[3 * j] = TI[3 * j] + 1
+  TS[j] = TS[j] + lg
+  TQ[j] = TQ[j] + lg * lg
 end
 
 local applied, dups = 0, 0
@@ -197,32 +258,40 @@ for i = 0, count - 1 do
     v.n = v.n + 1
     if kind == '1' then v.nv = v.nv + 1 else v.na = v.na + 1 end
 
-    local ne = name_entry(name)
-    ne[1] = ne[1] + 1
-    if kind == '2' and succ ~= '' then
-      ne[3] = ne[3] + 1
-      if succ == '1' then
-        v.ns = v.ns + 1
-        v.fs = 0
-      else
-        v.nf = v.nf + 1
-        ne[2] = ne[2] + 1
-        v.fs = v.fs + 1
-        if v.fs > v.fsm then v.fsm = v.fs end
+    local j = name_entry(name)
+    NI[5 * j - 3] = NI[5 * j - 3] + 1
+    local f = 0
+    if kind == '2' then
+      f = 1
+      if succ ~= '' then
+        f = f + 2
+        NI[5 * j - 1] = NI[5 * j - 1] + 1
+        if succ == '1' then
+          f = f + 4
+          v.ns = v.ns + 1
+          v.fs = 0
+        else
+          v.nf = v.nf + 1
+          NI[5 * j - 2] = NI[5 * j - 2] + 1
+          v.fs = v.fs + 1
+          if v.fs > v.fsm then v.fsm = v.fs end
+        end
       end
     end
     if dur then
+      f = f + 8
       local ld = math.log(1.0 + dur)
-      ne[4] = ne[4] + 1
-      ne[5] = ne[5] + ld
-      ne[6] = ne[6] + ld * ld
+      NI[5 * j] = NI[5 * j] + 1
+      NS[j] = NS[j] + ld
+      NQ[j] = NQ[j] + ld * ld
     end
 
+    local ni = name_index(name)
     if v.n == 1 then
       v.t0 = ts
       v.t1 = ts
-      first = name
-      last = name
+      first = ni
+      last = ni
     elseif ts >= v.t1 then
       local gap = (ts - v.t1) * 1.0
       local lg = math.log(1.0 + gap)
@@ -231,18 +300,14 @@ for i = 0, count - 1 do
       v.gq = v.gq + gap * gap
       v.lg = v.lg + lg
       v.lgq = v.lgq + lg * lg
-      local te = transition_entry(last, name)
-      te[1] = te[1] + 1
-      te[2] = te[2] + lg
-      te[3] = te[3] + lg * lg
+      add_transition(last, ni, lg)
       v.t1 = ts
-      last = name
+      last = ni
     else
       v.ooo = v.ooo + 1
     end
-    local s = ''
-    if kind == '2' then s = succ end
-    path[#path + 1] = {ts, kind, name, s, dur}
+    local p = #PF + 1
+    PF[p], PN[p], PT[p], PD[p] = f, ni, ts, dur or false
   else
     dups = dups + 1
   end
@@ -259,102 +324,97 @@ local ids = table.concat(added)
 if raw then ids = string.sub(raw, ids_at) .. ids end
 if #ids > id_cap * 8 then ids = string.sub(ids, -id_cap * 8) end
 
-local recent = {}
-for p = math.max(1, #path - path_cap + 1), #path do recent[#recent + 1] = path[p] end
+local p0, pn = math.max(1, #PF - path_cap + 1), #PF
 
--- The name table holds every name something refers to, so names that left the path drop out.
-local tbl, index = {}, {}
-local function ref(name)
-  local j = index[name]
-  if not j then
-    tbl[#tbl + 1] = name
-    j = #tbl - 1
-    index[name] = j
-  end
-  return j
+-- The table keeps only the names something refers to (names beyond the name cap leave it with
+-- the path), renumbered in table order; while nothing leaves, every index stays as it is.
+local used = {[first] = true, [last] = true}
+for j = 1, nn do used[NI[5 * j - 4]] = true end
+for j = 1, nt do
+  used[TI[3 * j - 2]] = true
+  used[TI[3 * j - 1]] = true
 end
-ref(first)
-ref(last)
-for name in pairs(names) do ref(name) end
-for _, e in pairs(trs) do
-  if e[4] then
-    ref(e[4])
-    ref(e[5])
+for j = p0, pn do used[PN[j]] = true end
+local kept, lens, renumber = {}, {}, {}
+for i = 1, #tbl do
+  if used[i - 1] then
+    kept[#kept + 1] = tbl[i]
+    lens[#lens + 1] = #tbl[i]
+    renumber[i - 1] = #kept - 1
   end
 end
-for _, e in ipairs(recent) do ref(e[3]) end
+if #kept < #tbl then
+  first, last = renumber[first], renumber[last]
+  for j = 1, nn do NI[5 * j - 4] = renumber[NI[5 * j - 4]] end
+  for j = 1, nt do
+    TI[3 * j - 2] = renumber[TI[3 * j - 2]]
+    TI[3 * j - 1] = renumber[TI[3 * j - 1]]
+  end
+  for j = p0, pn do PN[j] = renumber[PN[j]] end
+end
 
 local wi = v.n < 256 and 1 or v.n < 65536 and 2 or v.n < I4 and 3 or 4
 local W = WIDTHS[wi]
-local X = #tbl <= 256 and 'B' or 'H'
+local X = #kept <= 256 and 'B' or 'H'
 local flags = wi - 1
 if X == 'H' then flags = flags + 4 end
 if uid then flags = flags + 8 end
-if trs['~other'] then flags = flags + 16 end
+if other then flags = flags + 16 end
 
-local out = {pack('<BBH' .. string.rep(W, 9) .. 'dddddd' .. X .. X, 1, flags, #ids / 8,
-  v.n, v.nv, v.na, v.nf, v.ns, v.ooo, v.fs, v.fsm, v.g, v.t0, v.t1, v.gs, v.gq, v.lg, v.lgq,
-  index[first], index[last])}
+local out = {pack('<BBH' .. rep(W, 9) .. 'dddddd' .. X .. X, 1, flags, #ids / 8,
+  v.n, v.nv, v.na, v.nf, v.ns, v.ooo, v.fs, v.fsm, v.g, v.t0, v.t1, v.gs, v.gq, v.lg, v.lgq, first, last)}
 if uid then
   out[#out + 1] = pack('<H', #uid)
   out[#out + 1] = uid
 end
-out[#out + 1] = pack('<H', #tbl)
-for _, name in ipairs(tbl) do
-  out[#out + 1] = pack('<H', #name)
-  out[#out + 1] = name
+out[#out + 1] = pack('<H' .. rep('H', #lens), #lens, unpack(lens))
+out[#out + 1] = table.concat(kept)
+local d = {}
+for j = 1, nn do
+  if NI[5 * j] >= 1 then d[#d + 1] = NS[j] end
+  if NI[5 * j] >= 2 then d[#d + 1] = NQ[j] end
 end
-local fmt = '<' .. X .. string.rep(W, 4)
-out[#out + 1] = pack('<H', nn)
-for name, e in pairs(names) do
-  if e[4] >= 2 then
-    out[#out + 1] = pack(fmt .. 'dd', index[name], e[1], e[2], e[3], e[4], e[5], e[6])
-  elseif e[4] == 1 then
-    out[#out + 1] = pack(fmt .. 'd', index[name], e[1], e[2], e[3], e[4], e[5])
-  else
-    out[#out + 1] = pack(fmt, index[name], e[1], e[2], e[3], e[4])
-  end
+out[#out + 1] = pack('<H' .. rep(X .. W .. W .. W .. W, nn), nn, unpack(NI, 1, 5 * nn))
+out[#out + 1] = pack('<' .. rep('d', #d), unpack(d))
+d = {}
+for j = 1, nt do
+  d[#d + 1] = TS[j]
+  if TI[3 * j] >= 2 then d[#d + 1] = TQ[j] end
 end
-local function stats(e)
-  if e[1] >= 2 then return pack('<' .. W .. 'dd', e[1], e[2], e[3]) end
-  return pack('<' .. W .. 'd', e[1], e[2])
+out[#out + 1] = pack('<H' .. rep(X .. X .. W, nt), nt, unpack(TI, 1, 3 * nt))
+out[#out + 1] = pack('<' .. rep('d', #d), unpack(d))
+if other then
+  out[#out + 1] = pack('<' .. W .. 'd', other[1], other[2])
+  if other[1] >= 2 then out[#out + 1] = pack('<d', other[3]) end
 end
-local other = trs['~other']
-out[#out + 1] = pack('<H', other and nt - 1 or nt)
-for _, e in pairs(trs) do
-  if e[4] then
-    out[#out + 1] = pack('<' .. X .. X, index[e[4]], index[e[5]])
-    out[#out + 1] = stats(e)
-  end
-end
-if other then out[#out + 1] = stats(other) end
-out[#out + 1] = pack('<B', #recent)
-local prev
-for _, e in ipairs(recent) do
-  local ts, dur = e[1], e[5]
-  local f = 0
-  if e[2] == '2' then f = f + 1 end
-  if e[4] ~= '' then f = f + 2 end
-  if e[4] == '1' then f = f + 4 end
-  local tail = ''
+local fcol, tcodes, tvals, dcodes, dvals, prev = {}, {}, {}, {}, {}, nil
+for j = p0, pn do
+  local f, ts, dur = PF[j], PT[j], PD[j]
   if dur then
-    f = f + 8
     if dur < I4 then
-      tail = pack('<I4', dur)
+      dcodes[#dcodes + 1] = 'I4'
     else
+      dcodes[#dcodes + 1] = 'd'
       f = f + 16
-      tail = pack('<d', dur)
     end
+    dvals[#dvals + 1] = dur
   end
   local delta = prev and ts - prev
   if delta and delta >= -2147483648 and delta < 2147483648 then
-    out[#out + 1] = pack('<B' .. X .. 'i4', f, index[e[3]], delta)
+    tcodes[#tcodes + 1] = 'i4'
+    tvals[#tvals + 1] = delta
   else
-    out[#out + 1] = pack('<B' .. X .. 'd', f + 32, index[e[3]], ts)
+    tcodes[#tcodes + 1] = 'd'
+    tvals[#tvals + 1] = ts
+    f = f + 32
   end
-  out[#out + 1] = tail
+  fcol[#fcol + 1] = f
   prev = ts
 end
+out[#out + 1] = pack('<B' .. rep('B', #fcol), #fcol, unpack(fcol))
+out[#out + 1] = pack('<' .. rep(X, #fcol), unpack(PN, p0, pn))
+out[#out + 1] = pack('<' .. table.concat(tcodes), unpack(tvals))
+out[#out + 1] = pack('<' .. table.concat(dcodes), unpack(dvals))
 local state = table.concat(out)
 redis.call('SET', key, state .. ids, 'PX', ttl)
 return {applied, dups, state, ttl}

@@ -10,17 +10,17 @@ namespace AnomalyEngine.State.Sessions;
 /// only places that know the layout, so a change of the stored shape is a change of both.
 /// </summary>
 /// <remarks>
-/// <para>Layout, version 1, little-endian (the script's header comment is the reference). W is the
-/// count width (flags &amp; 3: byte, ushort, uint, double), X the name index width (byte, or ushort
-/// when flags &amp; 4):</para>
+/// <para>Layout, version 1, little-endian, stored column by column (the script's header comment is
+/// the reference). W is the count width (flags &amp; 3: byte, ushort, uint, double), X the name
+/// index width (byte, or ushort when flags &amp; 4):</para>
 /// <code>
 /// B version, B flags (1-2 W | 4 X wide | 8 user id | 16 overflow transition), H event-id digests k
 /// W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
 /// d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²;  X first name, X last name
-/// [H len, bytes] user id;  H m, m × (H len, UTF-8 bytes) name table
-/// H names × (X name, W count, failures, attempts, durations, [d sum if durations ≥ 1], [d sum² if ≥ 2])
-/// H transitions × (X from, X to, W count, d sum, [d sum² if count ≥ 2]);  [W, d, [d]] '~other' bucket
-/// B path × (B flags, X name, i4 ts delta | d ts if flags &amp; 32, [I4 | d if flags &amp; 16 duration if flags &amp; 8])
+/// [H len, bytes] user id;  H m, H×m lengths, the m names' bytes (the name table)
+/// H names, (X name, W count, failures, attempts, durations) each, then each one's [d sum if durations ≥ 1][d sum² if ≥ 2]
+/// H transitions, (X from, X to, W count) each, then each one's d sum [d sum² if count ≥ 2];  [W, d, [d]] '~other' bucket
+/// B p path entries: B×p flags, X×p names, p × (i4 ts delta | d ts if flags &amp; 32), durations (I4 | d if flags &amp; 16) of those with flags &amp; 8
 /// k × 8-byte event-id digests (absent from the scripts' replies)
 /// </code>
 /// <para>A sum of squares left out equals the stored sum squared exactly (one term: 0 + x·x).</para>
@@ -43,19 +43,19 @@ public static class SessionStateCodec
         }
         int flags = r.Byte();
         r.UInt16(); // event-id digests: only the script reads them
-        var countWidth = flags & 3;
+        var w = flags & 3;
         var wideIndex = (flags & 4) != 0;
 
         var s = new SessionState { SessionId = sessionId };
-        s.Events = r.Count(countWidth);
-        s.Views = r.Count(countWidth);
-        s.Actions = r.Count(countWidth);
-        s.Failures = r.Count(countWidth);
-        s.Successes = r.Count(countWidth);
-        s.OutOfOrder = r.Count(countWidth);
-        s.FailStreak = r.Count(countWidth);
-        s.MaxFailStreak = r.Count(countWidth);
-        s.Gaps = r.Count(countWidth);
+        s.Events = r.Count(w);
+        s.Views = r.Count(w);
+        s.Actions = r.Count(w);
+        s.Failures = r.Count(w);
+        s.Successes = r.Count(w);
+        s.OutOfOrder = r.Count(w);
+        s.FailStreak = r.Count(w);
+        s.MaxFailStreak = r.Count(w);
+        s.Gaps = r.Count(w);
         s.FirstTs = (long)r.Double();
         s.LastTs = (long)r.Double();
         s.GapSum = r.Double();
@@ -72,55 +72,80 @@ public static class SessionStateCodec
         var table = new NameTable(ref r);
         s.FirstName = table.Get(packed, first);
         s.LastName = table.Get(packed, last);
-
-        int names = r.UInt16();
-        s.Names.EnsureCapacity(names);
-        for (var i = 0; i < names; i++)
-        {
-            var name = table.Get(packed, r.Index(wideIndex));
-            var n = new NameStats
-            {
-                Count = r.Count(countWidth),
-                Failures = r.Count(countWidth),
-                Attempts = r.Count(countWidth),
-                Durations = r.Count(countWidth),
-            };
-            (n.LogDurationSum, n.LogDurationSumSq) = r.Moments(n.Durations);
-            s.Names[name] = n;
-        }
-
-        int transitions = r.UInt16();
-        s.Transitions.EnsureCapacity(transitions + 1);
-        for (var i = 0; i < transitions; i++)
-        {
-            var key = table.TransitionKey(packed, r.Index(wideIndex), r.Index(wideIndex));
-            s.Transitions[key] = Transition(ref r, countWidth);
-        }
-        if ((flags & 16) != 0)
-        {
-            s.Transitions[SessionState.OverflowKey] = Transition(ref r, countWidth);
-        }
-
-        int steps = r.Byte();
-        s.RecentPath.Capacity = steps;
-        long ts = 0;
-        for (var i = 0; i < steps; i++)
-        {
-            int f = r.Byte();
-            var name = table.Get(packed, r.Index(wideIndex));
-            ts = (f & 32) != 0 ? (long)r.Double() : ts + r.Int32();
-            bool? success = (f & 2) == 0 ? null : (f & 4) != 0;
-            long? duration = (f & 8) == 0 ? null : (f & 16) != 0 ? (long)r.Double() : r.UInt32();
-            s.RecentPath.Add(new PathStep(ts, (f & 1) != 0 ? EventKind.Action : EventKind.View, name, success, duration));
-        }
+        ReadNames(ref r, s, table, packed, w, wideIndex);
+        ReadTransitions(ref r, s, table, packed, w, wideIndex, overflow: (flags & 16) != 0);
+        ReadPath(ref r, s, table, packed, wideIndex);
         return s;
     }
 
-    private static TransitionStats Transition(ref Reader r, int countWidth)
+    private static void ReadNames(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int w, bool wideIndex)
     {
-        var t = new TransitionStats { Count = r.Count(countWidth) };
-        (t.LogGapSum, t.LogGapSumSq) = r.Moments(t.Count);
-        return t;
+        int count = r.UInt16();
+        s.Names.EnsureCapacity(count);
+        // The fixed part of every entry, then the sums of those that have them.
+        var entries = new NameStats[count];
+        for (var i = 0; i < count; i++)
+        {
+            var n = entries[i] = new NameStats();
+            s.Names[table.Get(packed, r.Index(wideIndex))] = n;
+            n.Count = r.Count(w);
+            n.Failures = r.Count(w);
+            n.Attempts = r.Count(w);
+            n.Durations = r.Count(w);
+        }
+        foreach (var n in entries)
+        {
+            (n.LogDurationSum, n.LogDurationSumSq) = r.Moments(n.Durations);
+        }
+    }
+
+    private static void ReadTransitions(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int w, bool wideIndex, bool overflow)
+    {
+        int count = r.UInt16();
+        s.Transitions.EnsureCapacity(count + (overflow ? 1 : 0));
+        var entries = new TransitionStats[count];
+        for (var i = 0; i < count; i++)
+        {
+            var key = table.TransitionKey(packed, r.Index(wideIndex), r.Index(wideIndex));
+            var t = entries[i] = new TransitionStats { Count = r.Count(w) };
+            s.Transitions[key] = t;
+        }
+        foreach (var t in entries)
+        {
+            (t.LogGapSum, t.LogGapSumSq) = r.Moments(t.Count);
+        }
+        if (overflow)
+        {
+            var t = new TransitionStats { Count = r.Count(w) };
+            (t.LogGapSum, t.LogGapSumSq) = r.Moments(t.Count);
+            s.Transitions[SessionState.OverflowKey] = t;
+        }
+    }
+
+    private static void ReadPath(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, bool wideIndex)
+    {
+        int count = r.Byte();
+        // Columns: flags, names, timestamps, then the durations of the entries that have one.
+        var flags = r.Bytes(count);
+        Span<int> names = stackalloc int[count];
+        for (var i = 0; i < count; i++)
+        {
+            names[i] = r.Index(wideIndex);
+        }
+        Span<long> ts = stackalloc long[count];
+        long previous = 0;
+        for (var i = 0; i < count; i++)
+        {
+            previous = ts[i] = (flags[i] & 32) != 0 ? (long)r.Double() : previous + r.Int32();
+        }
+        s.RecentPath.Capacity = count;
+        for (var i = 0; i < count; i++)
+        {
+            int f = flags[i];
+            bool? success = (f & 2) == 0 ? null : (f & 4) != 0;
+            long? duration = (f & 8) == 0 ? null : (f & 16) != 0 ? (long)r.Double() : r.UInt32();
+            s.RecentPath.Add(new PathStep(ts[i], (f & 1) != 0 ? EventKind.Action : EventKind.View, table.Get(packed, names[i]), success, duration));
+        }
     }
 
     /// <summary>The per-session name table: where each name's bytes are, and its string once resolved.</summary>
@@ -131,14 +156,18 @@ public static class SessionStateCodec
 
         public NameTable(ref Reader r)
         {
+            // m, the m lengths, then the m names' bytes.
             int m = r.UInt16();
             _spans = new (int, int)[m];
             _strings = new string?[m];
             for (var i = 0; i < m; i++)
             {
-                int length = r.UInt16();
-                _spans[i] = (r.Position, length);
-                r.Bytes(length);
+                _spans[i].Length = r.UInt16();
+            }
+            for (var i = 0; i < m; i++)
+            {
+                _spans[i].Start = r.Position;
+                r.Bytes(_spans[i].Length);
             }
         }
 

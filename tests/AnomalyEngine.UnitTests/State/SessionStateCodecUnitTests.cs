@@ -25,20 +25,23 @@ public sealed class SessionStateCodecUnitTests
         w.D(T0).D(T0 + 5000).D(5000).D(12_500_000).D(8.5).D(24.25);
         w.B(0).B(1);                                              // first /home, last login
         w.Str("u-1");
-        w.H(3).Str("/home").Str("login").Str("/cart");            // name table
+        w.Names("/home", "login", "/cart");
         w.H(3);
-        w.B(0).B(3).B(0).B(0).B(2).D(7.0).D(49.5);                // /home: two durations, both sums
-        w.B(1).B(2).B(1).B(2).B(1).D(3.0);                        // login: one duration, sum² = sum·sum
-        w.B(2).B(1).B(0).B(0).B(0);                               // /cart: no durations, no sums
+        w.B(0).B(3).B(0).B(0).B(2);                               // /home: two durations
+        w.B(1).B(2).B(1).B(2).B(1);                               // login: one duration
+        w.B(2).B(1).B(0).B(0).B(0);                               // /cart: none
+        w.D(7.0).D(49.5).D(3.0);                                  // their sums: login's sum² = sum·sum, /cart has none
         w.H(2);
-        w.B(0).B(1).B(1).D(2.0);                                  // /home → login once
-        w.B(1).B(0).B(2).D(4.0).D(8.5);                           // login → /home twice
+        w.B(0).B(1).B(1);                                         // /home → login once
+        w.B(1).B(0).B(2);                                         // login → /home twice
+        w.D(2.0).D(4.0).D(8.5);                                   // their sums: once has no sum²
         w.B(1).D(1.5);                                            // the '~other' bucket, once
         w.B(4);
-        w.B(32 | 8).B(0).D(T0).I(1200);                           // view /home, absolute ts, duration
-        w.B(1 | 2 | 4).B(1).I(2000);                              // action login succeeded, ts delta
-        w.B(1 | 2).B(1).I(-500);                                  // action login failed, earlier ts
-        w.B(8 | 16).B(2).I(3500).D(5_000_000_000);                // view /cart, duration beyond I4
+        w.B(32 | 8).B(1 | 2 | 4).B(1 | 2).B(8 | 16);              // flags: view with duration and absolute ts,
+                                                                  // login succeeded, login failed, view with a d duration
+        w.B(0).B(1).B(1).B(2);                                    // names
+        w.D(T0).I(2000).I(-500).I(3500);                          // ts: absolute, then deltas (one backwards)
+        w.I(1200).D(5_000_000_000);                               // durations of entries 1 and 4
         w.Raw(new byte[16]);                                      // event-id digests, not part of the state
 
         var s = SessionStateCodec.Decode("s1", w.Bytes());
@@ -79,7 +82,7 @@ public sealed class SessionStateCodecUnitTests
         }
         w.D(T0).D(T0 + 299).D(299).D(299).D(1).D(1);
         w.H(0).H(0);
-        w.H(1).Str("/a");
+        w.Names("/a");
         w.H(1).H(0).H(300).H(0).H(0).H(0);
         w.H(1).H(0).H(0).H(299).D(2.0).D(3.0);
         w.B(1).B(32).H(0).D(T0 + 299);
@@ -105,7 +108,7 @@ public sealed class SessionStateCodecUnitTests
 
     private static (long, double, double) Stats(TransitionStats t) => (t.Count, t.LogGapSum, t.LogGapSumSq);
 
-    /// <summary>Writes the layout's little-endian fields.</summary>
+    /// <summary>Writes the layout's little-endian fields in the order given.</summary>
     private sealed class Packed
     {
         private readonly MemoryStream _bytes = new();
@@ -123,6 +126,22 @@ public sealed class SessionStateCodecUnitTests
         {
             var bytes = Encoding.UTF8.GetBytes(v);
             return H((ushort)bytes.Length).Raw(bytes);
+        }
+
+        /// <summary>The name table: count, lengths, then the names' bytes.</summary>
+        public Packed Names(params string[] names)
+        {
+            H((ushort)names.Length);
+            var bytes = Array.ConvertAll(names, Encoding.UTF8.GetBytes);
+            foreach (var b in bytes)
+            {
+                H((ushort)b.Length);
+            }
+            foreach (var b in bytes)
+            {
+                Raw(b);
+            }
+            return this;
         }
 
         public byte[] Bytes()
