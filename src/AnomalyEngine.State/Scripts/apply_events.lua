@@ -39,7 +39,8 @@
 local pack = string.pack or struct.pack
 local upk = string.unpack or struct.unpack
 local unpack = unpack or table.unpack
-local rep = string.rep
+local rep, sub, find, concat = string.rep, string.sub, string.find, table.concat
+local floor, min, max, log = math.floor, math.min, math.max, math.log
 local key = KEYS[1]
 local ttl = tonumber(ARGV[1])
 local path_cap = tonumber(ARGV[2])
@@ -51,7 +52,7 @@ local WIDTHS = {'B', 'H', 'I4', 'd'}
 local I4 = 4294967296
 
 -- x has bit b (a power of two) set; Lua 5.1 has no bitwise operators.
-local function has(x, b) return math.floor(x / b) % 2 == 1 end
+local function has(x, b) return floor(x / b) % 2 == 1 end
 
 -- Unpacks a whole column: its values as a list, and the position after it.
 local function column(fmt, raw, pos)
@@ -64,7 +65,7 @@ end
 local v = {n = 0, nv = 0, na = 0, nf = 0, ns = 0, ooo = 0, fs = 0, fsm = 0, g = 0,
            t0 = 0, t1 = 0, gs = 0, gq = 0, lg = 0, lgq = 0}
 local first, last, uid             -- first and last as name indexes (0-based)
-local tbl, index = {}, {}          -- the name table, and name -> index
+local tbl, lens, index = {}, {}, {} -- the name table, its names' byte lengths, and name -> index
 -- Per name: NI = {index, count, failures, attempts, durations} flattened, NS/NQ the sums; nj: name index -> entry.
 local NI, NS, NQ, nj, nn = {}, {}, {}, {}, 0
 -- Per transition: TI = {from, to, count} flattened, TS/TQ the sums; tj: from * 65536 + to -> entry.
@@ -85,14 +86,14 @@ if raw then
   if has(flags, 8) then
     local len
     len, pos = upk('<H', raw, pos)
-    uid = string.sub(raw, pos, pos + len - 1)
+    uid = sub(raw, pos, pos + len - 1)
     pos = pos + len
   end
-  local m, lens, d
+  local m, d
   m, pos = upk('<H', raw, pos)
   lens, pos = column(rep('H', m), raw, pos)
   for j = 1, m do
-    local name = string.sub(raw, pos, pos + lens[j] - 1)
+    local name = sub(raw, pos, pos + lens[j] - 1)
     pos = pos + lens[j]
     tbl[j] = name
     index[name] = j - 1
@@ -102,7 +103,7 @@ if raw then
   k = 0
   for j = 1, nn do
     nj[NI[5 * j - 4]] = j
-    k = k + math.min(NI[5 * j], 2)
+    k = k + min(NI[5 * j], 2)
   end
   d, pos = column(rep('d', k), raw, pos)
   k = 0
@@ -124,7 +125,7 @@ if raw then
   k = 0
   for j = 1, nt do
     tj[TI[3 * j - 2] * 65536 + TI[3 * j - 1]] = j
-    k = k + math.min(TI[3 * j], 2)
+    k = k + min(TI[3 * j], 2)
   end
   d, pos = column(rep('d', k), raw, pos)
   k = 0
@@ -146,19 +147,21 @@ if raw then
   pn, pos = upk('<B', raw, pos)
   stored, pos = column(rep('B', pn), raw, pos)
   PN, pos = column(rep(X, pn), raw, pos)
+  -- Flags stay below 64, so bits 32, 16 and 8 are read by comparison (cheaper than has()).
   for j = 1, pn do
-    tcodes[j] = has(stored[j], 32) and 'd' or 'i4'
-    if has(stored[j], 8) then dcodes[#dcodes + 1] = has(stored[j], 16) and 'd' or 'I4' end
+    local f = stored[j]
+    tcodes[j] = f >= 32 and 'd' or 'i4'
+    if f % 16 >= 8 then dcodes[#dcodes + 1] = f % 32 >= 16 and 'd' or 'I4' end
   end
   local ts, du
-  ts, pos = column(table.concat(tcodes), raw, pos)
-  du = column(table.concat(dcodes), raw, pos)
+  ts, pos = column(concat(tcodes), raw, pos)
+  du = column(concat(dcodes), raw, pos)
   local t, q = 0, 0
   for j = 1, pn do
     local f = stored[j]
-    if has(f, 32) then t = ts[j] else t = t + ts[j] end
+    if f >= 32 then t = ts[j] else t = t + ts[j] end
     PF[j], PT[j], PD[j] = f % 16, t, false
-    if has(f, 8) then
+    if f % 16 >= 8 then
       q = q + 1
       PD[j] = du[q]
     end
@@ -171,10 +174,10 @@ local batch_ids, added = {}, {}
 local function remembered(d)
   if batch_ids[d] then return true end
   if not raw then return false end
-  local p = string.find(raw, d, ids_at, true)
+  local p = find(raw, d, ids_at, true)
   while p do
     if (p - ids_at) % 8 == 0 then return true end
-    p = string.find(raw, d, p + 1, true)
+    p = find(raw, d, p + 1, true)
   end
   return false
 end
@@ -184,6 +187,7 @@ local function name_index(name)
   local i = index[name]
   if not i then
     tbl[#tbl + 1] = name
+    lens[#tbl] = #name
     i = #tbl - 1
     index[name] = i
   end
@@ -244,7 +248,7 @@ for i = 0, count - 1 do
   local fresh = true
   if digest ~= '' then
     if #digest < 8 then return redis.error_reply('event id digest must be 8 bytes') end
-    digest = string.sub(digest, -8)
+    digest = sub(digest, -8)
     if remembered(digest) then
       fresh = false
     else
@@ -280,7 +284,7 @@ for i = 0, count - 1 do
     end
     if dur then
       f = f + 8
-      local ld = math.log(1.0 + dur)
+      local ld = log(1.0 + dur)
       NI[5 * j] = NI[5 * j] + 1
       NS[j] = NS[j] + ld
       NQ[j] = NQ[j] + ld * ld
@@ -294,7 +298,7 @@ for i = 0, count - 1 do
       last = ni
     elseif ts >= v.t1 then
       local gap = (ts - v.t1) * 1.0
-      local lg = math.log(1.0 + gap)
+      local lg = log(1.0 + gap)
       v.g = v.g + 1
       v.gs = v.gs + gap
       v.gq = v.gq + gap * gap
@@ -317,40 +321,45 @@ if applied == 0 then
   -- Nothing changed: an all-duplicate batch only renews the time to live of an existing state.
   if not raw then return {0, dups, '', -2} end
   redis.call('PEXPIRE', key, ttl)
-  return {0, dups, string.sub(raw, 1, ids_at - 1), ttl}
+  return {0, dups, sub(raw, 1, ids_at - 1), ttl}
 end
 
-local ids = table.concat(added)
-if raw then ids = string.sub(raw, ids_at) .. ids end
-if #ids > id_cap * 8 then ids = string.sub(ids, -id_cap * 8) end
+local ids = concat(added)
+if raw then ids = sub(raw, ids_at) .. ids end
+if #ids > id_cap * 8 then ids = sub(ids, -id_cap * 8) end
 
-local p0, pn = math.max(1, #PF - path_cap + 1), #PF
+local p0, pn = max(1, #PF - path_cap + 1), #PF
 
--- The table keeps only the names something refers to (names beyond the name cap leave it with
--- the path), renumbered in table order; while nothing leaves, every index stays as it is.
-local used = {[first] = true, [last] = true}
-for j = 1, nn do used[NI[5 * j - 4]] = true end
-for j = 1, nt do
-  used[TI[3 * j - 2]] = true
-  used[TI[3 * j - 1]] = true
-end
-for j = p0, pn do used[PN[j]] = true end
-local kept, lens, renumber = {}, {}, {}
-for i = 1, #tbl do
-  if used[i - 1] then
-    kept[#kept + 1] = tbl[i]
-    lens[#lens + 1] = #tbl[i]
-    renumber[i - 1] = #kept - 1
-  end
-end
-if #kept < #tbl then
-  first, last = renumber[first], renumber[last]
-  for j = 1, nn do NI[5 * j - 4] = renumber[NI[5 * j - 4]] end
+-- The table keeps only the names something refers to, renumbered in table order. Below the name
+-- cap every name is tracked, and tracked names stay, so only beyond it can a name leave (with the
+-- path or the last name) and the table need this pass.
+local kept = tbl
+if nn >= name_cap then
+  local used = {[first] = true, [last] = true}
+  for j = 1, nn do used[NI[5 * j - 4]] = true end
   for j = 1, nt do
-    TI[3 * j - 2] = renumber[TI[3 * j - 2]]
-    TI[3 * j - 1] = renumber[TI[3 * j - 1]]
+    used[TI[3 * j - 2]] = true
+    used[TI[3 * j - 1]] = true
   end
-  for j = p0, pn do PN[j] = renumber[PN[j]] end
+  for j = p0, pn do used[PN[j]] = true end
+  local renumber = {}
+  kept, lens = {}, {}
+  for i = 1, #tbl do
+    if used[i - 1] then
+      kept[#kept + 1] = tbl[i]
+      lens[#kept] = #tbl[i]
+      renumber[i - 1] = #kept - 1
+    end
+  end
+  if #kept < #tbl then
+    first, last = renumber[first], renumber[last]
+    for j = 1, nn do NI[5 * j - 4] = renumber[NI[5 * j - 4]] end
+    for j = 1, nt do
+      TI[3 * j - 2] = renumber[TI[3 * j - 2]]
+      TI[3 * j - 1] = renumber[TI[3 * j - 1]]
+    end
+    for j = p0, pn do PN[j] = renumber[PN[j]] end
+  end
 end
 
 local wi = v.n < 256 and 1 or v.n < 65536 and 2 or v.n < I4 and 3 or 4
@@ -368,7 +377,7 @@ if uid then
   out[#out + 1] = uid
 end
 out[#out + 1] = pack('<H' .. rep('H', #lens), #lens, unpack(lens))
-out[#out + 1] = table.concat(kept)
+out[#out + 1] = concat(kept)
 local d = {}
 for j = 1, nn do
   if NI[5 * j] >= 1 then d[#d + 1] = NS[j] end
@@ -413,8 +422,8 @@ for j = p0, pn do
 end
 out[#out + 1] = pack('<B' .. rep('B', #fcol), #fcol, unpack(fcol))
 out[#out + 1] = pack('<' .. rep(X, #fcol), unpack(PN, p0, pn))
-out[#out + 1] = pack('<' .. table.concat(tcodes), unpack(tvals))
-out[#out + 1] = pack('<' .. table.concat(dcodes), unpack(dvals))
-local state = table.concat(out)
+out[#out + 1] = pack('<' .. concat(tcodes), unpack(tvals))
+out[#out + 1] = pack('<' .. concat(dcodes), unpack(dvals))
+local state = concat(out)
 redis.call('SET', key, state .. ids, 'PX', ttl)
 return {applied, dups, state, ttl}
