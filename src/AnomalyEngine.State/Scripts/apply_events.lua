@@ -18,21 +18,24 @@
 -- one unpack or pack call reads or writes a whole column (each call has a fixed cost in Lua).
 --   B version (1)
 --   B flags: 1-2 count width (0 B, 1 H, 2 I4, 3 d) | 4 X is H | 8 user id present
---            | 16 overflow transition present
+--            | 16 overflow transition present | 32 L is H, else B (string lengths: some name or
+--            the user id is longer than 255 bytes) | 64 D is I4, else H (path durations that are
+--            not d: some is 65536 or more)
 --   H k, remembered event-id digests (at byte 3: the value ends with 8 k digest bytes)
 --   W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
 --   d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²
 --   X first name, X last name
---   [H length, bytes] user id, when flagged
---   H m, H×m name lengths, the m names' UTF-8 bytes (each name once; the rest refer to it)
+--   [L length, bytes] user id, when flagged
+--   H m, L×m name lengths, the m names' UTF-8 bytes (each name once; the rest refer to it)
 --   H per-name entries, (X name, W count, failures, attempts, durations) per entry, then per entry
 --     d log-duration sum if durations >= 1 and d its squares' sum if durations >= 2
 --   H transition entries (the overflow bucket not included), (X from, X to, W count) per entry,
 --     then per entry d log-gap sum and, if count >= 2, d its squares' sum
 --   [W count, d sum, d squares' sum if count >= 2] the '~other' transition bucket, when flagged
 --   B path entries p, oldest first: B×p flags (1 action | 2 success known | 4 succeeded
---     | 8 duration present | 16 duration is d, else I4 | 32 ts is an absolute d, else an i4 delta
---     from the previous entry's ts), X×p names, p ts, the durations of the entries that have one
+--     | 8 duration present | 16 duration is d, else D | 32 ts is an absolute d | 64 ts is an H
+--     delta from the previous entry's ts; neither 32 nor 64: an i4 delta), X×p names, p ts, the
+--     durations of the entries that have one
 --   k × 8 bytes event-id digests, oldest first
 -- A sum of squares is left out where it equals the sum squared exactly: with one term it was
 -- computed as 0 + x*x, and x*x is what the reader recomputes from the stored x.
@@ -81,17 +84,19 @@ if raw then
   ids_at = #raw - 8 * k + 1
   local W = WIDTHS[flags % 4 + 1]
   local X = has(flags, 4) and 'H' or 'B'
+  local L = has(flags, 32) and 'H' or 'B'
+  local D = has(flags, 64) and 'I4' or 'H'
   v.n, v.nv, v.na, v.nf, v.ns, v.ooo, v.fs, v.fsm, v.g, v.t0, v.t1, v.gs, v.gq, v.lg, v.lgq, first, last, pos =
     upk('<' .. rep(W, 9) .. 'dddddd' .. X .. X, raw, pos)
   if has(flags, 8) then
     local len
-    len, pos = upk('<H', raw, pos)
+    len, pos = upk('<' .. L, raw, pos)
     uid = sub(raw, pos, pos + len - 1)
     pos = pos + len
   end
   local m, d
   m, pos = upk('<H', raw, pos)
-  lens, pos = column(rep('H', m), raw, pos)
+  lens, pos = column(rep(L, m), raw, pos)
   for j = 1, m do
     local name = sub(raw, pos, pos + lens[j] - 1)
     pos = pos + lens[j]
@@ -147,11 +152,12 @@ if raw then
   pn, pos = upk('<B', raw, pos)
   stored, pos = column(rep('B', pn), raw, pos)
   PN, pos = column(rep(X, pn), raw, pos)
-  -- Flags stay below 64, so bits 32, 16 and 8 are read by comparison (cheaper than has()).
+  -- Flags stay below 128, and 32 and 64 never come together, so bits are read by comparison
+  -- (cheaper than has()).
   for j = 1, pn do
     local f = stored[j]
-    tcodes[j] = f >= 32 and 'd' or 'i4'
-    if f % 16 >= 8 then dcodes[#dcodes + 1] = f % 32 >= 16 and 'd' or 'I4' end
+    tcodes[j] = f >= 64 and 'H' or f >= 32 and 'd' or 'i4'
+    if f % 16 >= 8 then dcodes[#dcodes + 1] = f % 32 >= 16 and 'd' or D end
   end
   local ts, du
   ts, pos = column(concat(tcodes), raw, pos)
@@ -159,7 +165,7 @@ if raw then
   local t, q = 0, 0
   for j = 1, pn do
     local f = stored[j]
-    if f >= 32 then t = ts[j] else t = t + ts[j] end
+    if f >= 32 and f < 64 then t = ts[j] else t = t + ts[j] end
     PF[j], PT[j], PD[j] = f % 16, t, false
     if f % 16 >= 8 then
       q = q + 1
@@ -369,14 +375,24 @@ local flags = wi - 1
 if X == 'H' then flags = flags + 4 end
 if uid then flags = flags + 8 end
 if other then flags = flags + 16 end
+local L = uid and #uid > 255 and 'H' or 'B'
+for i = 1, #lens do
+  if lens[i] > 255 then L = 'H' end
+end
+if L == 'H' then flags = flags + 32 end
+local D = 'H'
+for j = p0, pn do
+  if PD[j] and PD[j] >= 65536 and PD[j] < I4 then D = 'I4' end
+end
+if D == 'I4' then flags = flags + 64 end
 
 local out = {pack('<BBH' .. rep(W, 9) .. 'dddddd' .. X .. X, 1, flags, #ids / 8,
   v.n, v.nv, v.na, v.nf, v.ns, v.ooo, v.fs, v.fsm, v.g, v.t0, v.t1, v.gs, v.gq, v.lg, v.lgq, first, last)}
 if uid then
-  out[#out + 1] = pack('<H', #uid)
+  out[#out + 1] = pack('<' .. L, #uid)
   out[#out + 1] = uid
 end
-out[#out + 1] = pack('<H' .. rep('H', #lens), #lens, unpack(lens))
+out[#out + 1] = pack('<H' .. rep(L, #lens), #lens, unpack(lens))
 out[#out + 1] = concat(kept)
 local d = {}
 for j = 1, nn do
@@ -401,7 +417,7 @@ for j = p0, pn do
   local f, ts, dur = PF[j], PT[j], PD[j]
   if dur then
     if dur < I4 then
-      dcodes[#dcodes + 1] = 'I4'
+      dcodes[#dcodes + 1] = D
     else
       dcodes[#dcodes + 1] = 'd'
       f = f + 16
@@ -409,7 +425,11 @@ for j = p0, pn do
     dvals[#dvals + 1] = dur
   end
   local delta = prev and ts - prev
-  if delta and delta >= -2147483648 and delta < 2147483648 then
+  if delta and delta >= 0 and delta < 65536 then
+    tcodes[#tcodes + 1] = 'H'
+    tvals[#tvals + 1] = delta
+    f = f + 64
+  elseif delta and delta >= -2147483648 and delta < 2147483648 then
     tcodes[#tcodes + 1] = 'i4'
     tvals[#tvals + 1] = delta
   else

@@ -12,15 +12,17 @@ namespace AnomalyEngine.State.Sessions;
 /// <remarks>
 /// <para>Layout, version 1, little-endian, stored column by column (the script's header comment is
 /// the reference). W is the count width (flags &amp; 3: byte, ushort, uint, double), X the name
-/// index width (byte, or ushort when flags &amp; 4):</para>
+/// index width (byte, or ushort when flags &amp; 4), L the string length width (byte, or ushort when
+/// flags &amp; 32), D the width of path durations (ushort, or uint when flags &amp; 64):</para>
 /// <code>
-/// B version, B flags (1-2 W | 4 X wide | 8 user id | 16 overflow transition), H event-id digests k
+/// B version, B flags (1-2 W | 4 X wide | 8 user id | 16 overflow transition | 32 L wide | 64 D wide), H event-id digests k
 /// W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
 /// d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²;  X first name, X last name
-/// [H len, bytes] user id;  H m, H×m lengths, the m names' bytes (the name table)
+/// [L len, bytes] user id;  H m, L×m lengths, the m names' bytes (the name table)
 /// H names, (X name, W count, failures, attempts, durations) each, then each one's [d sum if durations ≥ 1][d sum² if ≥ 2]
 /// H transitions, (X from, X to, W count) each, then each one's d sum [d sum² if count ≥ 2];  [W, d, [d]] '~other' bucket
-/// B p path entries: B×p flags, X×p names, p × (i4 ts delta | d ts if flags &amp; 32), durations (I4 | d if flags &amp; 16) of those with flags &amp; 8
+/// B p path entries: B×p flags, X×p names, p × (i4 ts delta | d ts if flags &amp; 32 | H ts delta if flags &amp; 64),
+///   durations (D | d if flags &amp; 16) of those with flags &amp; 8
 /// k × 8-byte event-id digests (absent from the scripts' replies)
 /// </code>
 /// <para>A sum of squares left out equals the stored sum squared exactly (one term: 0 + x·x).</para>
@@ -45,6 +47,7 @@ public static class SessionStateCodec
         r.UInt16(); // event-id digests: only the script reads them
         var w = flags & 3;
         var wideIndex = (flags & 4) != 0;
+        var wideLengths = (flags & 32) != 0;
 
         var s = new SessionState { SessionId = sessionId };
         s.Events = r.Count(w);
@@ -66,15 +69,15 @@ public static class SessionStateCodec
         var last = r.Index(wideIndex);
         if ((flags & 8) != 0)
         {
-            s.UserId = NameCache.Get(r.Bytes(r.UInt16()));
+            s.UserId = NameCache.Get(r.Bytes(r.Index(wideLengths)));
         }
 
-        var table = new NameTable(ref r);
+        var table = new NameTable(ref r, wideLengths);
         s.FirstName = table.Get(packed, first);
         s.LastName = table.Get(packed, last);
         ReadNames(ref r, s, table, packed, w, wideIndex);
         ReadTransitions(ref r, s, table, packed, w, wideIndex, overflow: (flags & 16) != 0);
-        ReadPath(ref r, s, table, packed, wideIndex);
+        ReadPath(ref r, s, table, packed, wideIndex, wideDurations: (flags & 64) != 0);
         return s;
     }
 
@@ -122,7 +125,7 @@ public static class SessionStateCodec
         }
     }
 
-    private static void ReadPath(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, bool wideIndex)
+    private static void ReadPath(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, bool wideIndex, bool wideDurations)
     {
         int count = r.Byte();
         // Columns: flags, names, timestamps, then the durations of the entries that have one.
@@ -136,14 +139,18 @@ public static class SessionStateCodec
         long previous = 0;
         for (var i = 0; i < count; i++)
         {
-            previous = ts[i] = (flags[i] & 32) != 0 ? (long)r.Double() : previous + r.Int32();
+            previous = ts[i] = (flags[i] & 64) != 0 ? previous + r.UInt16()
+                : (flags[i] & 32) != 0 ? (long)r.Double()
+                : previous + r.Int32();
         }
         s.RecentPath.Capacity = count;
         for (var i = 0; i < count; i++)
         {
             int f = flags[i];
             bool? success = (f & 2) == 0 ? null : (f & 4) != 0;
-            long? duration = (f & 8) == 0 ? null : (f & 16) != 0 ? (long)r.Double() : r.UInt32();
+            long? duration = (f & 8) == 0 ? null
+                : (f & 16) != 0 ? (long)r.Double()
+                : wideDurations ? r.UInt32() : r.UInt16();
             s.RecentPath.Add(new PathStep(ts[i], (f & 1) != 0 ? EventKind.Action : EventKind.View, table.Get(packed, names[i]), success, duration));
         }
     }
@@ -154,7 +161,7 @@ public static class SessionStateCodec
         private readonly (int Start, int Length)[] _spans;
         private readonly string?[] _strings;
 
-        public NameTable(ref Reader r)
+        public NameTable(ref Reader r, bool wideLengths)
         {
             // m, the m lengths, then the m names' bytes.
             int m = r.UInt16();
@@ -162,7 +169,7 @@ public static class SessionStateCodec
             _strings = new string?[m];
             for (var i = 0; i < m; i++)
             {
-                _spans[i].Length = r.UInt16();
+                _spans[i].Length = r.Index(wideLengths);
             }
             for (var i = 0; i < m; i++)
             {
@@ -223,6 +230,7 @@ public static class SessionStateCodec
 
         public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Bytes(8));
 
+        /// <summary>A name index or a string length: one byte, or two when <paramref name="wide"/>.</summary>
         public int Index(bool wide) => wide ? UInt16() : Byte();
 
         public long Count(int width) => width switch

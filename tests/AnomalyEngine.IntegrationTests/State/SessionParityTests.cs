@@ -101,7 +101,9 @@ public sealed class SessionParityTests : IAsyncLifetime
         for (var i = 0; i < count; i++)
         {
             // Mostly forward in time, sometimes equal or backwards; many distinct names to hit the caps.
-            ts += rng.Next(10) switch { 0 => -rng.Next(1, 5000), 1 => 0, _ => rng.Next(1, 60_000) };
+            // The long case also has gaps and durations beyond two bytes, and names of the longest length.
+            var wide = count >= 500;
+            ts += rng.Next(10) switch { 0 => -rng.Next(1, 5000), 1 => 0, _ => rng.Next(1, wide ? 200_000 : 60_000) };
             var view = rng.Next(3) > 0;
             // Few names, many (beyond the name cap), or nearly all distinct, actions too (more names
             // referred to by transitions and the path than a one-byte index can number).
@@ -109,10 +111,10 @@ public sealed class SessionParityTests : IAsyncLifetime
             {
                 < 100 => view ? $"/p/{rng.Next(6)}" : (rng.Next(2) == 0 ? "login" : "pay"),
                 < 500 => view ? $"/p/{rng.Next(400)}" : (rng.Next(2) == 0 ? "login" : "pay"),
-                _ => view ? $"/p/{rng.Next(100_000)}" : $"do/{rng.Next(100_000)}",
+                _ => view ? $"/p/{rng.Next(100_000)}".PadRight(rng.Next(20) == 0 ? EventLimits.MaxNameBytes : 0, 'x') : $"do/{rng.Next(100_000)}",
             };
             bool? success = view ? null : rng.Next(3) > 0;
-            long? duration = rng.Next(3) == 0 ? rng.Next(0, 20_000) : null;
+            long? duration = rng.Next(3) == 0 ? rng.Next(0, wide ? 100_000 : 20_000) : null;
             var eventId = rng.Next(10) == 0 && i > 0 ? $"id{rng.Next(i)}" : $"id{i}";
             var user = rng.Next(20) == 0 ? $"u{rng.Next(3)}" : null;
             list.Add(new SessionEvent(session, ts, view ? EventKind.View : EventKind.Action, name, success, duration, user, eventId));

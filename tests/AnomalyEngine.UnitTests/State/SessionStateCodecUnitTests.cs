@@ -17,15 +17,16 @@ public sealed class SessionStateCodecUnitTests
     public void Decodes_the_narrow_layout_with_every_optional_part()
     {
         var w = new Packed();
-        w.B(1).B(8 | 16).H(2);                                    // byte counts, byte indexes, user id, overflow bucket, 2 digests
+        w.B(1).B(8 | 16).H(2);                                    // byte counts, indexes and lengths, ushort durations,
+                                                                  // user id, overflow bucket, 2 digests
         foreach (var c in new byte[] { 6, 4, 2, 1, 1, 1, 1, 1, 3 })
         {
             w.B(c);                                               // events .. gaps
         }
         w.D(T0).D(T0 + 5000).D(5000).D(12_500_000).D(8.5).D(24.25);
         w.B(0).B(1);                                              // first /home, last login
-        w.Str("u-1");
-        w.Names("/home", "login", "/cart");
+        w.B(3).Raw("u-1"u8.ToArray());
+        w.Names(wide: false, "/home", "login", "/cart");
         w.H(3);
         w.B(0).B(3).B(0).B(0).B(2);                               // /home: two durations
         w.B(1).B(2).B(1).B(2).B(1);                               // login: one duration
@@ -37,11 +38,11 @@ public sealed class SessionStateCodecUnitTests
         w.D(2.0).D(4.0).D(8.5);                                   // their sums: once has no sum²
         w.B(1).D(1.5);                                            // the '~other' bucket, once
         w.B(4);
-        w.B(32 | 8).B(1 | 2 | 4).B(1 | 2).B(8 | 16);              // flags: view with duration and absolute ts,
-                                                                  // login succeeded, login failed, view with a d duration
+        w.B(32 | 8).B(64 | 1 | 2 | 4).B(1 | 2).B(8 | 16);         // flags: view with duration and absolute ts, login
+                                                                  // succeeded (short delta), login failed, view with a d duration
         w.B(0).B(1).B(1).B(2);                                    // names
-        w.D(T0).I(2000).I(-500).I(3500);                          // ts: absolute, then deltas (one backwards)
-        w.I(1200).D(5_000_000_000);                               // durations of entries 1 and 4
+        w.D(T0).H(2000).I(-500).I(3500);                          // ts: absolute, then deltas (one backwards)
+        w.H(1200).D(5_000_000_000);                               // durations of entries 1 and 4
         w.Raw(new byte[16]);                                      // event-id digests, not part of the state
 
         var s = SessionStateCodec.Decode("s1", w.Bytes());
@@ -75,17 +76,17 @@ public sealed class SessionStateCodecUnitTests
     public void Decodes_wide_counts_and_indexes()
     {
         var w = new Packed();
-        w.B(1).B(1 | 4).H(0);                                     // ushort counts, ushort indexes, no user id
+        w.B(1).B(1 | 4 | 32 | 64).H(0);                           // ushort counts, indexes and lengths, uint durations, no user id
         foreach (var c in new ushort[] { 300, 300, 0, 0, 0, 0, 0, 0, 299 })
         {
             w.H(c);
         }
         w.D(T0).D(T0 + 299).D(299).D(299).D(1).D(1);
         w.H(0).H(0);
-        w.Names("/a");
+        w.Names(wide: true, "/a");
         w.H(1).H(0).H(300).H(0).H(0).H(0);
         w.H(1).H(0).H(0).H(299).D(2.0).D(3.0);
-        w.B(1).B(32).H(0).D(T0 + 299);
+        w.B(1).B(32 | 8).H(0).D(T0 + 299).I(70_000);
 
         var s = SessionStateCodec.Decode("s2", w.Bytes());
 
@@ -93,7 +94,7 @@ public sealed class SessionStateCodecUnitTests
         Assert.Null(s.UserId);
         Assert.Equal((300L, 0L, 0L, 0L, 0.0, 0.0), Stats(s.Names["/a"]));
         Assert.Equal((299L, 2.0, 3.0), Stats(s.Transitions[SessionState.TransitionKey("/a", "/a")]));
-        Assert.Equal(new[] { new PathStep(T0 + 299, EventKind.View, "/a", null, null) }, s.RecentPath);
+        Assert.Equal(new[] { new PathStep(T0 + 299, EventKind.View, "/a", null, 70_000) }, s.RecentPath);
     }
 
     [Fact]
@@ -122,20 +123,14 @@ public sealed class SessionStateCodecUnitTests
         public Packed D(double v) { _w.Write(v); return this; }
         public Packed Raw(byte[] v) { _w.Write(v); return this; }
 
-        public Packed Str(string v)
-        {
-            var bytes = Encoding.UTF8.GetBytes(v);
-            return H((ushort)bytes.Length).Raw(bytes);
-        }
-
-        /// <summary>The name table: count, lengths, then the names' bytes.</summary>
-        public Packed Names(params string[] names)
+        /// <summary>The name table: count, lengths (bytes, or ushorts when wide), then the names' bytes.</summary>
+        public Packed Names(bool wide, params string[] names)
         {
             H((ushort)names.Length);
             var bytes = Array.ConvertAll(names, Encoding.UTF8.GetBytes);
             foreach (var b in bytes)
             {
-                H((ushort)b.Length);
+                _ = wide ? H((ushort)b.Length) : B((byte)b.Length);
             }
             foreach (var b in bytes)
             {
