@@ -5,7 +5,7 @@
 #       per call, pipelined) against a redis-server started here;
 #   (b) the engine end to end against the same redis-server: TrackStream at max rate, unary Track
 #       at 2,000 events/s, and the ratio engine / limit;
-#   live state memory of sessions of 50 events (MEMORY USAGE of their keys);
+#   live state memory of sessions of 50 events (MEMORY USAGE of their one key each);
 #   server memory (VmRSS sampled every second) over a constant-load soak;
 #   training time on 1,000,000 events, when `anomaly-engine train` exists in this branch;
 #   optionally the BenchmarkDotNet suite (--bench).
@@ -94,17 +94,17 @@ log "(a) limit: redis-benchmark, EVALSHA apply_events.lua, 1 event per call, $LI
 SHA=$($RCLI SCRIPT LOAD "$(cat src/AnomalyEngine.State/Scripts/apply_events.lua)")
 TS=$(( $(date +%s) * 1000 - 600000 ))
 # ARGV as RedisSessionStore sends it: ttl, path cap, name cap, transition cap, event-id cap, count,
-# then ts, kind, name, success, duration_ms, user_id, event_id. Session keys are drawn from as many
-# sessions as the engine load keeps live ($SESSIONS), so states grow to comparable sizes. Each
-# __rand_int__ is drawn separately, so the three keys of one call belong to different random
-# sessions: the same work per call as one session's keys (standalone Redis ignores the hash tag).
-# The event id uses two draws (1e8 values) so that it is practically never a duplicate.
+# then ts, kind, name, success, duration_ms, user_id, event-id digest. Session keys are drawn from
+# as many sessions as the engine load keeps live ($SESSIONS), so states grow to comparable sizes.
+# The engine sends an 8-byte digest of each event id; the script keeps the argument's last 8
+# bytes, here the last 8 digits of the second draw (1e4 values, so ~0.5 % of calls in a session
+# of ~100 calls are duplicates, a negligible difference in work).
 NAMES=("/products/item" "/search" "/cart" "add_to_cart")
 KINDS=(1 1 1 2)
 SUCC=("" "" "" 1)
 for i in $(seq 0 $((LIMIT_PROCS - 1))); do
   redis-benchmark -p "$REDIS_PORT" -c "$LIMIT_CLIENTS" -P "$LIMIT_PIPELINE" -n "$LIMIT_REQUESTS" -r "$SESSIONS" -q \
-    EVALSHA "$SHA" 3 'ae:{default:lim__rand_int__}:st' 'ae:{default:lim__rand_int__}:path' 'ae:{default:lim__rand_int__}:ids' \
+    EVALSHA "$SHA" 1 'ae:{default:lim__rand_int__}:ps' \
     1800000 16 128 256 1024 1 "$TS" "${KINDS[$i]}" "${NAMES[$i]}" "${SUCC[$i]}" 1200 "" 'e__rand_int____rand_int__' \
     >"$WORK/limit.$i.out" 2>&1 &
 done
@@ -156,28 +156,26 @@ run_load unary --mode unary --rate "$UNARY_RATE" --concurrency "$UNARY_CONCURREN
   --warmup 3 --duration "$DURATION" --run-id "un$$"
 
 log "live state: 20 sessions x 50 events, with and without event ids"
-state_bytes() { # run id -> average bytes per session over its 20 sessions
-  local total=0 n=0 k b
-  for s in $(seq 0 19); do
-    for k in st path ids; do
-      b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:$k" SAMPLES 0)
-      total=$((total + ${b:-0}))
-    done
-    n=$((n + 1))
-  done
-  echo $((total / n))
-}
-state_part() { # run id, key suffix -> average bytes of that key
+state_bytes() { # run id -> average MEMORY USAGE of its 20 sessions' one key (the packed state)
   local total=0 s b
-  for s in $(seq 0 19); do b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:$2" SAMPLES 0); total=$((total + ${b:-0})); done
+  for s in $(seq 0 19); do
+    b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:ps" SAMPLES 0)
+    total=$((total + ${b:-0}))
+  done
   echo $((total / 20))
 }
+# Reads the header of session 0's packed state (layout: apply_events.lua): value length, bytes of
+# event-id digests, events counted.
+STATE_HEADER='local u = string.unpack or struct.unpack
+local v = redis.call("GET", KEYS[1])
+local flags, k = u("<BH", v, 2)
+return {#v, 8 * k, (u(({"<B", "<H", "<I4", "<d"})[flags % 4 + 1], v, 5))}'
 run_load mem_ids --mode unary --max --sessions 20 --events 1000 --events-per-session 50 --warmup 0 --duration 120 --run-id "mi$$"
 run_load mem_noids --mode unary --max --sessions 20 --events 1000 --events-per-session 50 --warmup 0 --duration 120 --run-id "mn$$" --no-event-ids
 STATE_IDS=$(state_bytes "mi$$")
 STATE_NOIDS=$(state_bytes "mn$$")
-STATE_PARTS="hash $(state_part "mi$$" st) B, path $(state_part "mi$$" path) B, event ids $(state_part "mi$$" ids) B"
-EVENTS_CHECK=$($RCLI HGET "ae:{default:mi$$-0-0}:st" n)
+read -r VALUE_BYTES ID_BYTES EVENTS_CHECK <<<"$($RCLI EVAL "$STATE_HEADER" 1 "ae:{default:mi$$-0-0}:ps" | tr '\n' ' ')"
+STATE_PARTS="one key; session 0: value $VALUE_BYTES B, of which event-id digests $ID_BYTES B"
 log "state per 50-event session: $STATE_IDS B with event ids ($STATE_PARTS), $STATE_NOIDS B without (session 0 holds $EVENTS_CHECK events)"
 
 log "soak: unary --rate $UNARY_RATE for ${SOAK}s, sampling server VmRSS every second"

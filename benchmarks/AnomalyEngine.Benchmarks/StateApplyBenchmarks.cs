@@ -6,7 +6,8 @@ using StackExchange.Redis;
 
 namespace AnomalyEngine.Benchmarks;
 
-// What it showed (2-core box shared with 4 builds, load average ~15; benchmarks/results/bench/):
+// What it showed with the earlier text layout (hash + list + zset per session; 2-core box shared
+// with 4 builds, load average ~15; benchmarks/results/bench/):
 // ~180-370 µs and ~8-9 KB allocated per one-event apply on both Garnet and Redis: the Lua script
 // itself (Redis reported 120-320 µs of its own time per call on this box), plus the reply copied
 // into byte[]s (~3 KB) and the decoded SessionState (~3.8 KB). 32 applies in flight cost ~1.5x

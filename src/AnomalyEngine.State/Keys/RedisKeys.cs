@@ -3,27 +3,22 @@ using StackExchange.Redis;
 namespace AnomalyEngine.State.Keys;
 
 /// <summary>
-/// Every Redis key the engine uses is built here. A session's keys share the hash tag
-/// <c>{tenant:session}</c>, so one script may touch them all on Redis Cluster; tenant ids cannot
+/// Every Redis key the engine uses is built here. A session's key carries the hash tag
+/// <c>{tenant:session}</c>, so a session lives whole on one Redis Cluster node; tenant ids cannot
 /// contain ':' (see <see cref="IsValidTenant"/>), so two tenants' keys never collide.
 /// </summary>
 public static class RedisKeys
 {
     private const string Prefix = "ae:";
 
-    /// <summary>The three keys of one session: state hash, recent path, remembered event ids.</summary>
-    public readonly record struct SessionKeys(RedisKey State, RedisKey Path, RedisKey EventIds)
-    {
-        /// <summary>The keys as an array in script order.</summary>
-        public RedisKey[] ToArray() => [State, Path, EventIds];
-    }
-
-    /// <summary>Keys of one tenant's session.</summary>
-    public static SessionKeys Session(string tenant, string sessionId)
-    {
-        var tag = string.Concat(Prefix, "{", tenant, ":", sessionId, "}:");
-        return new SessionKeys(tag + "st", tag + "path", tag + "ids");
-    }
+    /// <summary>
+    /// The one key of a tenant's session: its packed state (a string, see
+    /// <c>Scripts/apply_events.lua</c>). The suffix differs from the earlier hash layout's
+    /// (<c>:st</c>, <c>:path</c>, <c>:ids</c>), so a state left by an older version is never read as
+    /// the packed layout; such keys expire by their own time to live.
+    /// </summary>
+    public static RedisKey Session(string tenant, string sessionId) =>
+        string.Concat(Prefix, "{", tenant, ":", sessionId, "}:ps");
 
     /// <summary>The tenant's analyst labels (hash: session id → label).</summary>
     public static RedisKey Labels(string tenant) => string.Concat(Prefix, "{", tenant, "}:labels");

@@ -1,78 +1,265 @@
 -- Folds a batch of one session's events into its state, atomically. The C# mirror is
 -- AnomalyEngine.Core.Sessions.SessionReducer; SessionParityTests keep the two equal.
--- Runs unchanged on Redis 5.1-Lua and Garnet 5.4-Lua: integers are formatted with %d, floats
--- with %.17g so that doubles survive the round trip exactly.
+-- Runs unchanged on Redis (Lua 5.1 with struct.pack) and Garnet (Lua 5.4 with string.pack), so it
+-- uses only format codes both understand ('<', B, H, I4, i4, d) and no bitwise operators.
 --
--- KEYS[1] state hash, KEYS[2] recent path list, KEYS[3] remembered event ids (zset by sequence)
+-- KEYS[1] the session's packed state (one string).
 -- ARGV[1] ttl ms, [2] path cap, [3] name cap, [4] transition cap, [5] event-id cap, [6] event count,
 -- then 7 values per event: ts, kind ("1" view, "2" action), name, success ("1","0",""),
--- duration_ms (or ""), user_id (or ""), event_id (or "").
--- Returns {applied, duplicates, state hash fields/values joined by '\n', path entries joined by
--- '\n', remaining time to live in ms (-2: no state)}; SessionStateCodec.DecodePacked reads it.
+-- duration_ms (or ""), user_id (or ""), event id digest (8 bytes, or ""; RedisSessionStore sends
+-- XxHash3 of the id; only the last 8 bytes of the argument are kept, which lets redis-benchmark
+-- pass printable ids).
+-- Returns {applied, duplicates, packed state without its event-id digests (empty: no state),
+-- remaining time to live in ms (-2: no state)}; SessionStateCodec.Decode reads the packed state.
+--
+-- Packed state, version 1, little-endian. W is the count width: B if events < 2^8, H if < 2^16,
+-- I4 if < 2^32, else d (every count is at most the event count). X is the name index width: B
+-- when the name table has at most 256 names, else H. Entries are stored column by column, so that
+-- one unpack or pack call reads or writes a whole column (each call has a fixed cost in Lua).
+--   B version (1)
+--   B flags: 1-2 count width (0 B, 1 H, 2 I4, 3 d) | 4 X is H | 8 user id present
+--            | 16 overflow transition present | 32 L is H, else B (string lengths: some name or
+--            the user id is longer than 255 bytes) | 64 D is I4, else H (path durations that are
+--            not d: some is 65536 or more)
+--   H k, remembered event-id digests (at byte 3: the value ends with 8 k digest bytes)
+--   W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
+--   d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²
+--   X first name, X last name
+--   [L length, bytes] user id, when flagged
+--   H m, L×m name lengths, the m names' UTF-8 bytes (each name once; the rest refer to it)
+--   H per-name entries, (X name, W count, failures, attempts, durations) per entry, then per entry
+--     d log-duration sum if durations >= 1 and d its squares' sum if durations >= 2
+--   H transition entries (the overflow bucket not included), (X from, X to, W count) per entry,
+--     then per entry d log-gap sum and, if count >= 2, d its squares' sum
+--   [W count, d sum, d squares' sum if count >= 2] the '~other' transition bucket, when flagged
+--   B path entries p, oldest first: B×p flags (1 action | 2 success known | 4 succeeded
+--     | 8 duration present | 16 duration is d, else D | 32 ts is an absolute d | 64 ts is an H
+--     delta from the previous entry's ts; neither 32 nor 64: an i4 delta), X×p names, p ts, the
+--     durations of the entries that have one
+--   k × 8 bytes event-id digests, oldest first
+-- A sum of squares is left out where it equals the sum squared exactly: with one term it was
+-- computed as 0 + x*x, and x*x is what the reader recomputes from the stored x.
+local pack = string.pack or struct.pack
+local upk = string.unpack or struct.unpack
 local unpack = unpack or table.unpack
-local st, pathkey, idskey = KEYS[1], KEYS[2], KEYS[3]
+local rep, sub, find, concat = string.rep, string.sub, string.find, table.concat
+local floor, min, max, log = math.floor, math.min, math.max, math.log
+local key = KEYS[1]
 local ttl = tonumber(ARGV[1])
 local path_cap = tonumber(ARGV[2])
 local name_cap = tonumber(ARGV[3])
 local tr_cap = tonumber(ARGV[4])
 local id_cap = tonumber(ARGV[5])
 local count = tonumber(ARGV[6])
+local WIDTHS = {'B', 'H', 'I4', 'd'}
+local I4 = 4294967296
 
-local F = {'n', 'nv', 'na', 'nf', 'ns', 'ooo', 't0', 't1', 'fs', 'fsm', 'g', 'nn', 'nt', 'seq',
-           'gs', 'gq', 'lg', 'lgq'}
--- One HMGET for the counters and the three strings (each redis.call has a fixed cost).
-local raw = redis.call('HMGET', st, 'first', 'last', 'uid', unpack(F))
-local v = {}
-for i = 1, #F do
-  v[F[i]] = tonumber(raw[i + 3]) or 0
+-- x has bit b (a power of two) set; Lua 5.1 has no bitwise operators.
+local function has(x, b) return floor(x / b) % 2 == 1 end
+
+-- Unpacks a whole column: its values as a list, and the position after it.
+local function column(fmt, raw, pos)
+  local t = {upk('<' .. fmt, raw, pos)}
+  local after = t[#t]
+  t[#t] = nil
+  return t, after
 end
-local first, last, uid = raw[1], raw[2], raw[3]
-if not first then first = nil end
-if not last then last = nil end
 
-local names, trs = {}, {}   -- caches of packed per-name / per-transition stats touched by this batch
-local function load_name(name)
-  local e = names[name]
-  if e then return e end
-  local p = redis.call('HGET', st, 'n:' .. name)
-  if p then
-    local c, f, a, dn, ds, dq = string.match(p, '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$')
-    e = {tonumber(c), tonumber(f), tonumber(a), tonumber(dn), tonumber(ds), tonumber(dq)}
+local v = {n = 0, nv = 0, na = 0, nf = 0, ns = 0, ooo = 0, fs = 0, fsm = 0, g = 0,
+           t0 = 0, t1 = 0, gs = 0, gq = 0, lg = 0, lgq = 0}
+local first, last, uid             -- first and last as name indexes (0-based)
+local tbl, lens, index = {}, {}, {} -- the name table, its names' byte lengths, and name -> index
+-- Per name: NI = {index, count, failures, attempts, durations} flattened, NS/NQ the sums; nj: name index -> entry.
+local NI, NS, NQ, nj, nn = {}, {}, {}, {}, 0
+-- Per transition: TI = {from, to, count} flattened, TS/TQ the sums; tj: from * 65536 + to -> entry.
+local TI, TS, TQ, tj, nt = {}, {}, {}, {}, 0
+local other                        -- the '~other' transition bucket {count, sum, sumsq}, if any
+-- The recent path by column: flags (1 action, 2 success known, 4 succeeded, 8 duration), name, ts, duration (false: none).
+local PF, PN, PT, PD = {}, {}, {}, {}
+local raw = redis.call('GET', key)
+local ids_at                       -- where the stored event-id digests begin
+if raw then
+  local flags, k, pos
+  flags, k, pos = upk('<BH', raw, 2)
+  ids_at = #raw - 8 * k + 1
+  local W = WIDTHS[flags % 4 + 1]
+  local X = has(flags, 4) and 'H' or 'B'
+  local L = has(flags, 32) and 'H' or 'B'
+  local D = has(flags, 64) and 'I4' or 'H'
+  v.n, v.nv, v.na, v.nf, v.ns, v.ooo, v.fs, v.fsm, v.g, v.t0, v.t1, v.gs, v.gq, v.lg, v.lgq, first, last, pos =
+    upk('<' .. rep(W, 9) .. 'dddddd' .. X .. X, raw, pos)
+  if has(flags, 8) then
+    local len
+    len, pos = upk('<' .. L, raw, pos)
+    uid = sub(raw, pos, pos + len - 1)
+    pos = pos + len
   end
-  if e then names[name] = e end
-  return e
-end
-local function load_tr(key)
-  local e = trs[key]
-  if e then return e end
-  local p = redis.call('HGET', st, 't:' .. key)
-  if p then
-    local c, s, q = string.match(p, '^([^,]*),([^,]*),([^,]*)$')
-    e = {tonumber(c), tonumber(s), tonumber(q)}
+  local m, d
+  m, pos = upk('<H', raw, pos)
+  lens, pos = column(rep(L, m), raw, pos)
+  for j = 1, m do
+    local name = sub(raw, pos, pos + lens[j] - 1)
+    pos = pos + lens[j]
+    tbl[j] = name
+    index[name] = j - 1
   end
-  if e then trs[key] = e end
-  return e
+  nn, pos = upk('<H', raw, pos)
+  NI, pos = column(rep(X .. W .. W .. W .. W, nn), raw, pos)
+  k = 0
+  for j = 1, nn do
+    nj[NI[5 * j - 4]] = j
+    k = k + min(NI[5 * j], 2)
+  end
+  d, pos = column(rep('d', k), raw, pos)
+  k = 0
+  for j = 1, nn do
+    local dn, s, q = NI[5 * j], 0, 0
+    if dn >= 1 then
+      k = k + 1
+      s = d[k]
+      q = s * s
+    end
+    if dn >= 2 then
+      k = k + 1
+      q = d[k]
+    end
+    NS[j], NQ[j] = s, q
+  end
+  nt, pos = upk('<H', raw, pos)
+  TI, pos = column(rep(X .. X .. W, nt), raw, pos)
+  k = 0
+  for j = 1, nt do
+    tj[TI[3 * j - 2] * 65536 + TI[3 * j - 1]] = j
+    k = k + min(TI[3 * j], 2)
+  end
+  d, pos = column(rep('d', k), raw, pos)
+  k = 0
+  for j = 1, nt do
+    k = k + 1
+    TS[j], TQ[j] = d[k], d[k] * d[k]
+    if TI[3 * j] >= 2 then
+      k = k + 1
+      TQ[j] = d[k]
+    end
+  end
+  if has(flags, 16) then
+    other = {0, 0, 0}
+    other[1], other[2], pos = upk('<' .. W .. 'd', raw, pos)
+    other[3] = other[2] * other[2]
+    if other[1] >= 2 then other[3], pos = upk('<d', raw, pos) end
+  end
+  local pn, stored, tcodes, dcodes = 0, nil, {}, {}
+  pn, pos = upk('<B', raw, pos)
+  stored, pos = column(rep('B', pn), raw, pos)
+  PN, pos = column(rep(X, pn), raw, pos)
+  -- Flags stay below 128, and 32 and 64 never come together, so bits are read by comparison
+  -- (cheaper than has()).
+  for j = 1, pn do
+    local f = stored[j]
+    tcodes[j] = f >= 64 and 'H' or f >= 32 and 'd' or 'i4'
+    if f % 16 >= 8 then dcodes[#dcodes + 1] = f % 32 >= 16 and 'd' or D end
+  end
+  local ts, du
+  ts, pos = column(concat(tcodes), raw, pos)
+  du = column(concat(dcodes), raw, pos)
+  local t, q = 0, 0
+  for j = 1, pn do
+    local f = stored[j]
+    if f >= 32 and f < 64 then t = ts[j] else t = t + ts[j] end
+    PF[j], PT[j], PD[j] = f % 16, t, false
+    if f % 16 >= 8 then
+      q = q + 1
+      PD[j] = du[q]
+    end
+  end
 end
 
-local applied, dups, ids_added = 0, 0, 0
-local pushed = {}
+-- An id digest is remembered if this batch added it or it sits at an 8-byte boundary of the
+-- stored digests (a plain find may also hit across two neighbours; those matches are skipped).
+local batch_ids, added = {}, {}
+local function remembered(d)
+  if batch_ids[d] then return true end
+  if not raw then return false end
+  local p = find(raw, d, ids_at, true)
+  while p do
+    if (p - ids_at) % 8 == 0 then return true end
+    p = find(raw, d, p + 1, true)
+  end
+  return false
+end
+
+-- The index of a name, appended to the table when new.
+local function name_index(name)
+  local i = index[name]
+  if not i then
+    tbl[#tbl + 1] = name
+    lens[#tbl] = #name
+    i = #tbl - 1
+    index[name] = i
+  end
+  return i
+end
+
+-- The per-name entry an event of this name counts in: its own, or '~other' beyond the cap.
+local function name_entry(name)
+  local i = index[name]
+  local j = i and nj[i]
+  if j then return j end
+  if nn >= name_cap then
+    i = name_index('~other')
+    j = nj[i]
+    if j then return j end
+  else
+    i = name_index(name)
+  end
+  nn = nn + 1
+  NI[5 * nn - 4], NI[5 * nn - 3], NI[5 * nn - 2], NI[5 * nn - 1], NI[5 * nn] = i, 0, 0, 0, 0
+  NS[nn], NQ[nn] = 0, 0
+  nj[i] = nn
+  return nn
+end
+
+-- Counts a transition with log-gap lg in its entry, or in '~other' once the cap is reached (the
+-- bucket counts towards the cap, as in SessionReducer).
+local function add_transition(from, to, lg)
+  local k = from * 65536 + to
+  local j = tj[k]
+  if not j and nt + (other and 1 or 0) >= tr_cap then
+    other = other or {0, 0, 0}
+    other[1], other[2], other[3] = other[1] + 1, other[2] + lg, other[3] + lg * lg
+    return
+  end
+  if not j then
+    nt = nt + 1
+    j = nt
+    TI[3 * j - 2], TI[3 * j - 1], TI[3 * j] = from, to, 0
+    TS[j], TQ[j] = 0, 0
+    tj[k] = j
+  end
+  TI[3 * j] = TI[3 * j] + 1
+  TS[j] = TS[j] + lg
+  TQ[j] = TQ[j] + lg * lg
+end
+
+local applied, dups = 0, 0
 for i = 0, count - 1 do
   local b = 7 + i * 7
   local ts = tonumber(ARGV[b])
   local kind = ARGV[b + 1]
   local name = ARGV[b + 2]
   local succ = ARGV[b + 3]
-  local dur = ARGV[b + 4]
+  local dur = tonumber(ARGV[b + 4])
   local user = ARGV[b + 5]
-  local eid = ARGV[b + 6]
+  local digest = ARGV[b + 6]
   local fresh = true
-  if eid ~= '' then
-    -- ZADD NX adds only an unseen id and says whether it did: one call instead of ZSCORE + ZADD.
-    if redis.call('ZADD', idskey, 'NX', v.seq + 1, eid) == 1 then
-      v.seq = v.seq + 1
-      ids_added = ids_added + 1
-    else
+  if digest ~= '' then
+    if #digest < 8 then return redis.error_reply('event id digest must be 8 bytes') end
+    digest = sub(digest, -8)
+    if remembered(digest) then
       fresh = false
+    else
+      batch_ids[digest] = true
+      added[#added + 1] = digest
     end
   end
   if fresh then
@@ -81,129 +268,182 @@ for i = 0, count - 1 do
     v.n = v.n + 1
     if kind == '1' then v.nv = v.nv + 1 else v.na = v.na + 1 end
 
-    local tracked = name
-    local ne = load_name(name)
-    if not ne then
-      if v.nn >= name_cap then
-        tracked = '~other'
-        ne = load_name(tracked)
-      end
-      if not ne then
-        ne = {0, 0, 0, 0, 0, 0}
-        names[tracked] = ne
-        v.nn = v.nn + 1
-      end
-    end
-    ne[1] = ne[1] + 1
-    if kind == '2' and succ ~= '' then
-      ne[3] = ne[3] + 1
-      if succ == '1' then
-        v.ns = v.ns + 1
-        v.fs = 0
-      else
-        v.nf = v.nf + 1
-        ne[2] = ne[2] + 1
-        v.fs = v.fs + 1
-        if v.fs > v.fsm then v.fsm = v.fs end
+    local j = name_entry(name)
+    NI[5 * j - 3] = NI[5 * j - 3] + 1
+    local f = 0
+    if kind == '2' then
+      f = 1
+      if succ ~= '' then
+        f = f + 2
+        NI[5 * j - 1] = NI[5 * j - 1] + 1
+        if succ == '1' then
+          f = f + 4
+          v.ns = v.ns + 1
+          v.fs = 0
+        else
+          v.nf = v.nf + 1
+          NI[5 * j - 2] = NI[5 * j - 2] + 1
+          v.fs = v.fs + 1
+          if v.fs > v.fsm then v.fsm = v.fs end
+        end
       end
     end
-    if dur ~= '' then
-      local ld = math.log(1.0 + tonumber(dur))
-      ne[4] = ne[4] + 1
-      ne[5] = ne[5] + ld
-      ne[6] = ne[6] + ld * ld
+    if dur then
+      f = f + 8
+      local ld = log(1.0 + dur)
+      NI[5 * j] = NI[5 * j] + 1
+      NS[j] = NS[j] + ld
+      NQ[j] = NQ[j] + ld * ld
     end
 
+    local ni = name_index(name)
     if v.n == 1 then
       v.t0 = ts
       v.t1 = ts
-      first = name
-      last = name
+      first = ni
+      last = ni
     elseif ts >= v.t1 then
       local gap = (ts - v.t1) * 1.0
-      local lg = math.log(1.0 + gap)
+      local lg = log(1.0 + gap)
       v.g = v.g + 1
       v.gs = v.gs + gap
       v.gq = v.gq + gap * gap
       v.lg = v.lg + lg
       v.lgq = v.lgq + lg * lg
-      local key = last .. '\t' .. name
-      local te = load_tr(key)
-      if not te then
-        if v.nt >= tr_cap then
-          key = '~other'
-          te = load_tr(key)
-        end
-        if not te then
-          te = {0, 0, 0}
-          trs[key] = te
-          v.nt = v.nt + 1
-        end
-      end
-      te[1] = te[1] + 1
-      te[2] = te[2] + lg
-      te[3] = te[3] + lg * lg
+      add_transition(last, ni, lg)
       v.t1 = ts
-      last = name
+      last = ni
     else
       v.ooo = v.ooo + 1
     end
-    local s = ''
-    if kind == '2' then s = succ end
-    pushed[#pushed + 1] = ARGV[b] .. '\t' .. kind .. '\t' .. name .. '\t' .. s .. '\t' .. dur
+    local p = #PF + 1
+    PF[p], PN[p], PT[p], PD[p] = f, ni, ts, dur or false
   else
     dups = dups + 1
   end
 end
 
-local function i(x) return string.format('%d', x) end
-local function f(x) return string.format('%.17g', x) end
-if applied > 0 then
-  local out = {}
-  for k, e in pairs(names) do
-    out[#out + 1] = 'n:' .. k
-    out[#out + 1] = i(e[1]) .. ',' .. i(e[2]) .. ',' .. i(e[3]) .. ',' .. i(e[4]) .. ',' .. f(e[5]) .. ',' .. f(e[6])
+if applied == 0 then
+  -- Nothing changed: an all-duplicate batch only renews the time to live of an existing state.
+  if not raw then return {0, dups, '', -2} end
+  redis.call('PEXPIRE', key, ttl)
+  return {0, dups, sub(raw, 1, ids_at - 1), ttl}
+end
+
+local ids = concat(added)
+if raw then ids = sub(raw, ids_at) .. ids end
+if #ids > id_cap * 8 then ids = sub(ids, -id_cap * 8) end
+
+local p0, pn = max(1, #PF - path_cap + 1), #PF
+
+-- The table keeps only the names something refers to, renumbered in table order. Below the name
+-- cap every name is tracked, and tracked names stay, so only beyond it can a name leave (with the
+-- path or the last name) and the table need this pass.
+local kept = tbl
+if nn >= name_cap then
+  local used = {[first] = true, [last] = true}
+  for j = 1, nn do used[NI[5 * j - 4]] = true end
+  for j = 1, nt do
+    used[TI[3 * j - 2]] = true
+    used[TI[3 * j - 1]] = true
   end
-  for k, e in pairs(trs) do
-    out[#out + 1] = 't:' .. k
-    out[#out + 1] = i(e[1]) .. ',' .. f(e[2]) .. ',' .. f(e[3])
+  for j = p0, pn do used[PN[j]] = true end
+  local renumber = {}
+  kept, lens = {}, {}
+  for i = 1, #tbl do
+    if used[i - 1] then
+      kept[#kept + 1] = tbl[i]
+      lens[#kept] = #tbl[i]
+      renumber[i - 1] = #kept - 1
+    end
   end
-  for j = 1, 14 do
-    out[#out + 1] = F[j]
-    out[#out + 1] = i(v[F[j]])
-  end
-  for j = 15, #F do
-    out[#out + 1] = F[j]
-    out[#out + 1] = f(v[F[j]])
-  end
-  out[#out + 1] = 'first'
-  out[#out + 1] = first
-  out[#out + 1] = 'last'
-  out[#out + 1] = last
-  if uid then
-    out[#out + 1] = 'uid'
-    out[#out + 1] = uid
-  end
-  redis.call('HSET', st, unpack(out))
-  redis.call('RPUSH', pathkey, unpack(pushed))
-  redis.call('LTRIM', pathkey, -path_cap, -1)
-  -- The set only grows by ZADD, so it can exceed the cap only in a batch that added ids.
-  if ids_added > 0 then
-    local extra = redis.call('ZCARD', idskey) - id_cap
-    if extra > 0 then redis.call('ZREMRANGEBYRANK', idskey, 0, extra - 1) end
+  if #kept < #tbl then
+    first, last = renumber[first], renumber[last]
+    for j = 1, nn do NI[5 * j - 4] = renumber[NI[5 * j - 4]] end
+    for j = 1, nt do
+      TI[3 * j - 2] = renumber[TI[3 * j - 2]]
+      TI[3 * j - 1] = renumber[TI[3 * j - 1]]
+    end
+    for j = p0, pn do PN[j] = renumber[PN[j]] end
   end
 end
--- After an applied event the state exists (HSET above); only an all-duplicate batch must look.
--- The remaining time to live is then the ttl just set (what PTTL would answer), or -2 (no key).
-local pttl = -2
-if applied > 0 or redis.call('EXISTS', st) == 1 then
-  redis.call('PEXPIRE', st, ttl)
-  redis.call('PEXPIRE', pathkey, ttl)
-  redis.call('PEXPIRE', idskey, ttl)
-  pttl = ttl
+
+local wi = v.n < 256 and 1 or v.n < 65536 and 2 or v.n < I4 and 3 or 4
+local W = WIDTHS[wi]
+local X = #kept <= 256 and 'B' or 'H'
+local flags = wi - 1
+if X == 'H' then flags = flags + 4 end
+if uid then flags = flags + 8 end
+if other then flags = flags + 16 end
+local L = uid and #uid > 255 and 'H' or 'B'
+for i = 1, #lens do
+  if lens[i] > 255 then L = 'H' end
 end
--- The state goes back as two strings (fields and values joined by '\n', path entries joined by
--- '\n') instead of ~100 bulk replies: far less reply building here and parsing in the client. No
--- field, value or name holds a control character (the validator rejects them in names and ids).
-return {applied, dups, table.concat(redis.call('HGETALL', st), '\n'),
-        table.concat(redis.call('LRANGE', pathkey, 0, -1), '\n'), pttl}
+if L == 'H' then flags = flags + 32 end
+local D = 'H'
+for j = p0, pn do
+  if PD[j] and PD[j] >= 65536 and PD[j] < I4 then D = 'I4' end
+end
+if D == 'I4' then flags = flags + 64 end
+
+local out = {pack('<BBH' .. rep(W, 9) .. 'dddddd' .. X .. X, 1, flags, #ids / 8,
+  v.n, v.nv, v.na, v.nf, v.ns, v.ooo, v.fs, v.fsm, v.g, v.t0, v.t1, v.gs, v.gq, v.lg, v.lgq, first, last)}
+if uid then
+  out[#out + 1] = pack('<' .. L, #uid)
+  out[#out + 1] = uid
+end
+out[#out + 1] = pack('<H' .. rep(L, #lens), #lens, unpack(lens))
+out[#out + 1] = concat(kept)
+local d = {}
+for j = 1, nn do
+  if NI[5 * j] >= 1 then d[#d + 1] = NS[j] end
+  if NI[5 * j] >= 2 then d[#d + 1] = NQ[j] end
+end
+out[#out + 1] = pack('<H' .. rep(X .. W .. W .. W .. W, nn), nn, unpack(NI, 1, 5 * nn))
+out[#out + 1] = pack('<' .. rep('d', #d), unpack(d))
+d = {}
+for j = 1, nt do
+  d[#d + 1] = TS[j]
+  if TI[3 * j] >= 2 then d[#d + 1] = TQ[j] end
+end
+out[#out + 1] = pack('<H' .. rep(X .. X .. W, nt), nt, unpack(TI, 1, 3 * nt))
+out[#out + 1] = pack('<' .. rep('d', #d), unpack(d))
+if other then
+  out[#out + 1] = pack('<' .. W .. 'd', other[1], other[2])
+  if other[1] >= 2 then out[#out + 1] = pack('<d', other[3]) end
+end
+local fcol, tcodes, tvals, dcodes, dvals, prev = {}, {}, {}, {}, {}, nil
+for j = p0, pn do
+  local f, ts, dur = PF[j], PT[j], PD[j]
+  if dur then
+    if dur < I4 then
+      dcodes[#dcodes + 1] = D
+    else
+      dcodes[#dcodes + 1] = 'd'
+      f = f + 16
+    end
+    dvals[#dvals + 1] = dur
+  end
+  local delta = prev and ts - prev
+  if delta and delta >= 0 and delta < 65536 then
+    tcodes[#tcodes + 1] = 'H'
+    tvals[#tvals + 1] = delta
+    f = f + 64
+  elseif delta and delta >= -2147483648 and delta < 2147483648 then
+    tcodes[#tcodes + 1] = 'i4'
+    tvals[#tvals + 1] = delta
+  else
+    tcodes[#tcodes + 1] = 'd'
+    tvals[#tvals + 1] = ts
+    f = f + 32
+  end
+  fcol[#fcol + 1] = f
+  prev = ts
+end
+out[#out + 1] = pack('<B' .. rep('B', #fcol), #fcol, unpack(fcol))
+out[#out + 1] = pack('<' .. rep(X, #fcol), unpack(PN, p0, pn))
+out[#out + 1] = pack('<' .. concat(tcodes), unpack(tvals))
+out[#out + 1] = pack('<' .. concat(dcodes), unpack(dvals))
+local state = concat(out)
+redis.call('SET', key, state .. ids, 'PX', ttl)
+return {applied, dups, state, ttl}

@@ -1,13 +1,15 @@
--- Reads a session's state, recent path and remaining time to live in one consistent step.
--- KEYS[1] state hash, KEYS[2] recent path list, KEYS[3] event ids. ARGV[1] "1" to delete the
--- session after reading (EndSession).
--- The state goes back packed exactly as apply_events.lua returns it (fields and values joined by
--- '\n', path entries joined by '\n'), so one decoder reads both replies; an empty first string
--- means the session is unknown or expired.
-local h = table.concat(redis.call('HGETALL', KEYS[1]), '\n')
-local p = table.concat(redis.call('LRANGE', KEYS[2], 0, -1), '\n')
+-- Reads a session's packed state and remaining time to live in one consistent step.
+-- KEYS[1] the session's packed state (see apply_events.lua for the layout). ARGV[1] "1" to delete
+-- the session after reading (EndSession); the packed state is the session's only key.
+-- Returns {packed state without its event-id digests, exactly as apply_events.lua returns it (empty:
+-- the session is unknown or expired), remaining time to live in ms}.
+local upk = string.unpack or struct.unpack
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {'', -2} end
 local ttl = redis.call('PTTL', KEYS[1])
 if ARGV[1] == '1' then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+  redis.call('DEL', KEYS[1])
 end
-return {h, p, ttl}
+-- The header's third field counts the 8-byte digests that end the value.
+local k = upk('<H', raw, 3)
+return {string.sub(raw, 1, #raw - 8 * k), ttl}

@@ -7,9 +7,9 @@ using StackExchange.Redis;
 namespace AnomalyEngine.State.Sessions;
 
 /// <summary>
-/// Live session state in Redis. Applying a session's batch is one Lua script over keys under one
-/// hash tag: atomic against concurrent batches for the same session from other replicas, and valid
-/// on Redis Cluster. Works the same against embedded Garnet and a real Redis.
+/// Live session state in Redis. A session is one key holding its packed state; applying a batch is
+/// one Lua script over it: atomic against concurrent batches for the same session from other
+/// replicas, and valid on Redis Cluster. Works the same against embedded Garnet and a real Redis.
 /// </summary>
 public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<SessionStoreOptions> options, TimeProvider time)
 {
@@ -30,7 +30,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
     /// </summary>
     public async Task<SessionApplyResult> ApplyAsync(string tenant, string sessionId, IReadOnlyList<SessionEvent> events)
     {
-        var keys = RedisKeys.Session(tenant, sessionId);
+        RedisKey[] keys = [RedisKeys.Session(tenant, sessionId)];
         var args = new RedisValue[6 + 7 * events.Count];
         args[0] = (long)options.Value.InactivityTimeout.TotalMilliseconds;
         args[1] = _limits.PathCap;
@@ -48,13 +48,12 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
             args[a++] = e.Success switch { true => True, false => False, null => RedisValue.EmptyString };
             args[a++] = e.DurationMs is { } d ? d : RedisValue.EmptyString;
             args[a++] = e.UserId ?? RedisValue.EmptyString;
-            args[a++] = e.EventId ?? RedisValue.EmptyString;
+            args[a++] = string.IsNullOrEmpty(e.EventId) ? RedisValue.EmptyString : EventIdDigest.Of(e.EventId);
         }
-        var result = (RedisResult[])(await StoreScripts.ApplyEvents.EvaluateAsync(Db, keys.ToArray(), args).ConfigureAwait(false))!;
-        ReadOnlyMemory<byte> hash = (RedisValue)result[2];
-        ReadOnlyMemory<byte> path = (RedisValue)result[3];
-        var state = SessionStateCodec.DecodePacked(sessionId, hash.Span, path.Span);
-        return new SessionApplyResult(new SessionSnapshot(state, ExpiresAt((long)result[4])), (int)result[0], (int)result[1]);
+        var result = (RedisResult[])(await StoreScripts.ApplyEvents.EvaluateAsync(Db, keys, args).ConfigureAwait(false))!;
+        ReadOnlyMemory<byte> packed = (RedisValue)result[2];
+        var state = SessionStateCodec.Decode(sessionId, packed.Span);
+        return new SessionApplyResult(new SessionSnapshot(state, ExpiresAt((long)result[3])), (int)result[0], (int)result[1]);
     }
 
     /// <summary>Reads a session; null when unknown or expired.</summary>
@@ -65,16 +64,15 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
 
     private async Task<SessionSnapshot?> ReadAsync(string tenant, string sessionId, bool delete)
     {
-        var keys = RedisKeys.Session(tenant, sessionId);
-        var result = (RedisResult[])(await StoreScripts.ReadSession.EvaluateAsync(Db, keys.ToArray(), [delete ? True : False]).ConfigureAwait(false))!;
-        ReadOnlyMemory<byte> hash = (RedisValue)result[0];
-        if (hash.IsEmpty)
+        RedisKey[] keys = [RedisKeys.Session(tenant, sessionId)];
+        var result = (RedisResult[])(await StoreScripts.ReadSession.EvaluateAsync(Db, keys, [delete ? True : False]).ConfigureAwait(false))!;
+        ReadOnlyMemory<byte> packed = (RedisValue)result[0];
+        if (packed.IsEmpty)
         {
             return null;
         }
-        ReadOnlyMemory<byte> path = (RedisValue)result[1];
-        var state = SessionStateCodec.DecodePacked(sessionId, hash.Span, path.Span);
-        return new SessionSnapshot(state, ExpiresAt((long)result[2]));
+        var state = SessionStateCodec.Decode(sessionId, packed.Span);
+        return new SessionSnapshot(state, ExpiresAt((long)result[1]));
     }
 
     private IDatabase Db => redis.GetDatabase();

@@ -1,167 +1,255 @@
-using System.Globalization;
+using System.Buffers.Binary;
 using AnomalyEngine.Core.Events;
 using AnomalyEngine.Core.Sessions;
-using StackExchange.Redis;
 
 namespace AnomalyEngine.State.Sessions;
 
 /// <summary>
-/// Reads the Redis shape of a session (state hash V1 + recent path list), written by
-/// <c>Scripts/apply_events.lua</c>, into a <see cref="SessionState"/>. This is the only place that
-/// knows the field names, so a change of the stored shape is a change here and in the script.
+/// Reads the packed session state that <c>Scripts/apply_events.lua</c> writes (and it and
+/// <c>read_session.lua</c> return) into a <see cref="SessionState"/>. This and the script are the
+/// only places that know the layout, so a change of the stored shape is a change of both.
 /// </summary>
 /// <remarks>
-/// Runs once per session per batch on the live path, so it parses the reply's UTF-8 bytes in
-/// place (no string per field, no Split); the only strings it makes are names, which repeat
-/// across sessions and come from <see cref="NameCache"/>.
+/// <para>Layout, version 1, little-endian, stored column by column (the script's header comment is
+/// the reference). W is the count width (flags &amp; 3: byte, ushort, uint, double), X the name
+/// index width (byte, or ushort when flags &amp; 4), L the string length width (byte, or ushort when
+/// flags &amp; 32), D the width of path durations (ushort, or uint when flags &amp; 64):</para>
+/// <code>
+/// B version, B flags (1-2 W | 4 X wide | 8 user id | 16 overflow transition | 32 L wide | 64 D wide), H event-id digests k
+/// W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
+/// d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²;  X first name, X last name
+/// [L len, bytes] user id;  H m, L×m lengths, the m names' bytes (the name table)
+/// H names, (X name, W count, failures, attempts, durations) each, then each one's [d sum if durations ≥ 1][d sum² if ≥ 2]
+/// H transitions, (X from, X to, W count) each, then each one's d sum [d sum² if count ≥ 2];  [W, d, [d]] '~other' bucket
+/// B p path entries: B×p flags, X×p names, p × (i4 ts delta | d ts if flags &amp; 32 | H ts delta if flags &amp; 64),
+///   durations (D | d if flags &amp; 16) of those with flags &amp; 8
+/// k × 8-byte event-id digests (absent from the scripts' replies)
+/// </code>
+/// <para>A sum of squares left out equals the stored sum squared exactly (one term: 0 + x·x).</para>
+/// <para>Runs once per session per batch on the live path, so it reads the bytes in place; the
+/// only strings it makes are names and transition keys, which repeat across sessions and come
+/// from <see cref="NameCache"/>.</para>
 /// </remarks>
 public static class SessionStateCodec
 {
-    private const NumberStyles Integer = NumberStyles.AllowLeadingSign;
-    private const NumberStyles Float = NumberStyles.Float | NumberStyles.AllowThousands;
+    /// <summary>The layout version this reader understands.</summary>
+    public const byte Version = 1;
 
-    /// <summary>
-    /// Decodes the packed form apply_events.lua and read_session.lua return: the HGETALL fields and values joined by
-    /// <c>'\n'</c>, and the path entries joined by <c>'\n'</c> (no stored field, value or name can hold a
-    /// control character: the validator rejects them in names and ids).
-    /// </summary>
-    public static SessionState DecodePacked(string sessionId, ReadOnlySpan<byte> hash, ReadOnlySpan<byte> path)
+    /// <summary>Decodes a packed state; the trailing event-id digests may be present or not.</summary>
+    public static SessionState Decode(string sessionId, ReadOnlySpan<byte> packed)
     {
+        var r = new Reader(packed);
+        if (r.Byte() != Version)
+        {
+            throw new FormatException("unknown session state version");
+        }
+        int flags = r.Byte();
+        r.UInt16(); // event-id digests: only the script reads them
+        var w = flags & 3;
+        var wideIndex = (flags & 4) != 0;
+        var wideLengths = (flags & 32) != 0;
+
         var s = new SessionState { SessionId = sessionId };
-        PresizeMaps(s, hash);
-        while (!hash.IsEmpty)
+        s.Events = r.Count(w);
+        s.Views = r.Count(w);
+        s.Actions = r.Count(w);
+        s.Failures = r.Count(w);
+        s.Successes = r.Count(w);
+        s.OutOfOrder = r.Count(w);
+        s.FailStreak = r.Count(w);
+        s.MaxFailStreak = r.Count(w);
+        s.Gaps = r.Count(w);
+        s.FirstTs = (long)r.Double();
+        s.LastTs = (long)r.Double();
+        s.GapSum = r.Double();
+        s.GapSumSq = r.Double();
+        s.LogGapSum = r.Double();
+        s.LogGapSumSq = r.Double();
+        var first = r.Index(wideIndex);
+        var last = r.Index(wideIndex);
+        if ((flags & 8) != 0)
         {
-            var field = Next(ref hash, (byte)'\n');
-            var value = Last(ref hash, (byte)'\n');
-            SetField(s, field, value);
+            s.UserId = NameCache.Get(r.Bytes(r.Index(wideLengths)));
         }
-        while (!path.IsEmpty)
-        {
-            s.RecentPath.Add(DecodeStep(Last(ref path, (byte)'\n')));
-        }
+
+        var table = new NameTable(ref r, wideLengths);
+        s.FirstName = table.Get(packed, first);
+        s.LastName = table.Get(packed, last);
+        ReadNames(ref r, s, table, packed, w, wideIndex);
+        ReadTransitions(ref r, s, table, packed, w, wideIndex, overflow: (flags & 16) != 0);
+        ReadPath(ref r, s, table, packed, wideIndex, wideDurations: (flags & 64) != 0);
         return s;
     }
 
-    /// <summary>Sizes the name and transition maps once, instead of growing them 3-5 times each.</summary>
-    private static void PresizeMaps(SessionState s, ReadOnlySpan<byte> hash)
+    private static void ReadNames(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int w, bool wideIndex)
     {
-        int names = 0, transitions = 0;
-        var field = true;
-        while (!hash.IsEmpty)
+        int count = r.UInt16();
+        s.Names.EnsureCapacity(count);
+        // The fixed part of every entry, then the sums of those that have them.
+        var entries = new NameStats[count];
+        for (var i = 0; i < count; i++)
         {
-            var item = Last(ref hash, (byte)'\n');
-            if (field && item.Length >= 2 && item[1] == (byte)':')
+            var n = entries[i] = new NameStats();
+            s.Names[table.Get(packed, r.Index(wideIndex))] = n;
+            n.Count = r.Count(w);
+            n.Failures = r.Count(w);
+            n.Attempts = r.Count(w);
+            n.Durations = r.Count(w);
+        }
+        foreach (var n in entries)
+        {
+            (n.LogDurationSum, n.LogDurationSumSq) = r.Moments(n.Durations);
+        }
+    }
+
+    private static void ReadTransitions(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int w, bool wideIndex, bool overflow)
+    {
+        int count = r.UInt16();
+        s.Transitions.EnsureCapacity(count + (overflow ? 1 : 0));
+        var entries = new TransitionStats[count];
+        for (var i = 0; i < count; i++)
+        {
+            var key = table.TransitionKey(packed, r.Index(wideIndex), r.Index(wideIndex));
+            var t = entries[i] = new TransitionStats { Count = r.Count(w) };
+            s.Transitions[key] = t;
+        }
+        foreach (var t in entries)
+        {
+            (t.LogGapSum, t.LogGapSumSq) = r.Moments(t.Count);
+        }
+        if (overflow)
+        {
+            var t = new TransitionStats { Count = r.Count(w) };
+            (t.LogGapSum, t.LogGapSumSq) = r.Moments(t.Count);
+            s.Transitions[SessionState.OverflowKey] = t;
+        }
+    }
+
+    private static void ReadPath(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, bool wideIndex, bool wideDurations)
+    {
+        int count = r.Byte();
+        // Columns: flags, names, timestamps, then the durations of the entries that have one.
+        var flags = r.Bytes(count);
+        Span<int> names = stackalloc int[count];
+        for (var i = 0; i < count; i++)
+        {
+            names[i] = r.Index(wideIndex);
+        }
+        Span<long> ts = stackalloc long[count];
+        long previous = 0;
+        for (var i = 0; i < count; i++)
+        {
+            previous = ts[i] = (flags[i] & 64) != 0 ? previous + r.UInt16()
+                : (flags[i] & 32) != 0 ? (long)r.Double()
+                : previous + r.Int32();
+        }
+        s.RecentPath.Capacity = count;
+        for (var i = 0; i < count; i++)
+        {
+            int f = flags[i];
+            bool? success = (f & 2) == 0 ? null : (f & 4) != 0;
+            long? duration = (f & 8) == 0 ? null
+                : (f & 16) != 0 ? (long)r.Double()
+                : wideDurations ? r.UInt32() : r.UInt16();
+            s.RecentPath.Add(new PathStep(ts[i], (f & 1) != 0 ? EventKind.Action : EventKind.View, table.Get(packed, names[i]), success, duration));
+        }
+    }
+
+    /// <summary>The per-session name table: where each name's bytes are, and its string once resolved.</summary>
+    private readonly struct NameTable
+    {
+        private readonly (int Start, int Length)[] _spans;
+        private readonly string?[] _strings;
+
+        public NameTable(ref Reader r, bool wideLengths)
+        {
+            // m, the m lengths, then the m names' bytes.
+            int m = r.UInt16();
+            _spans = new (int, int)[m];
+            _strings = new string?[m];
+            for (var i = 0; i < m; i++)
             {
-                names += item[0] == (byte)'n' ? 1 : 0;
-                transitions += item[0] == (byte)'t' ? 1 : 0;
+                _spans[i].Length = r.Index(wideLengths);
             }
-            field = !field;
+            for (var i = 0; i < m; i++)
+            {
+                _spans[i].Start = r.Position;
+                r.Bytes(_spans[i].Length);
+            }
         }
-        s.Names.EnsureCapacity(names);
-        s.Transitions.EnsureCapacity(transitions);
-    }
 
-    private static void SetField(SessionState s, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
-    {
-        if (field.Length >= 2 && field[1] == (byte)':' && field[0] == (byte)'n')
+        public string Get(ReadOnlySpan<byte> packed, int index) =>
+            _strings[index] ??= NameCache.Get(Slice(packed, index));
+
+        /// <summary><c>from + '\t' + to</c>, built from the UTF-8 bytes so that it is interned like a name.</summary>
+        public string TransitionKey(ReadOnlySpan<byte> packed, int from, int to)
         {
-            s.Names[NameCache.Get(field[2..])] = DecodeName(value);
+            var a = Slice(packed, from);
+            var b = Slice(packed, to);
+            var length = a.Length + 1 + b.Length;
+            if (length > NameCache.MaxBytes)
+            {
+                return SessionState.TransitionKey(Get(packed, from), Get(packed, to));
+            }
+            Span<byte> key = stackalloc byte[NameCache.MaxBytes];
+            a.CopyTo(key);
+            key[a.Length] = (byte)SessionState.TransitionSeparator;
+            b.CopyTo(key[(a.Length + 1)..]);
+            return NameCache.Get(key[..length]);
         }
-        else if (field.Length >= 2 && field[1] == (byte)':' && field[0] == (byte)'t')
+
+        private ReadOnlySpan<byte> Slice(ReadOnlySpan<byte> packed, int index) =>
+            packed.Slice(_spans[index].Start, _spans[index].Length);
+    }
+
+    /// <summary>A cursor over the packed bytes; reading past the end is a corrupt value.</summary>
+    private ref struct Reader(ReadOnlySpan<byte> data)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
+
+        public int Position { get; private set; }
+
+        public ReadOnlySpan<byte> Bytes(int length)
         {
-            s.Transitions[NameCache.Get(field[2..])] = DecodeTransition(value);
+            if ((uint)length > (uint)(_data.Length - Position))
+            {
+                throw new FormatException("corrupt session state value");
+            }
+            var bytes = _data.Slice(Position, length);
+            Position += length;
+            return bytes;
         }
-        else
+
+        public byte Byte() => Bytes(1)[0];
+
+        public ushort UInt16() => BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2));
+
+        public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Bytes(4));
+
+        public uint UInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4));
+
+        public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Bytes(8));
+
+        /// <summary>A name index or a string length: one byte, or two when <paramref name="wide"/>.</summary>
+        public int Index(bool wide) => wide ? UInt16() : Byte();
+
+        public long Count(int width) => width switch
         {
-            SetScalar(s, field, value);
-        }
-    }
+            0 => Byte(),
+            1 => UInt16(),
+            2 => UInt32(),
+            _ => (long)Double(),
+        };
 
-    private static void SetScalar(SessionState s, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
-    {
-        // Ordered roughly by frequency; counters of the caps (nn, nt, seq) and unknown fields are skipped.
-        if (field.SequenceEqual("n"u8)) { s.Events = L(value); }
-        else if (field.SequenceEqual("nv"u8)) { s.Views = L(value); }
-        else if (field.SequenceEqual("na"u8)) { s.Actions = L(value); }
-        else if (field.SequenceEqual("nf"u8)) { s.Failures = L(value); }
-        else if (field.SequenceEqual("ns"u8)) { s.Successes = L(value); }
-        else if (field.SequenceEqual("ooo"u8)) { s.OutOfOrder = L(value); }
-        else if (field.SequenceEqual("t0"u8)) { s.FirstTs = L(value); }
-        else if (field.SequenceEqual("t1"u8)) { s.LastTs = L(value); }
-        else if (field.SequenceEqual("fs"u8)) { s.FailStreak = L(value); }
-        else if (field.SequenceEqual("fsm"u8)) { s.MaxFailStreak = L(value); }
-        else if (field.SequenceEqual("g"u8)) { s.Gaps = L(value); }
-        else if (field.SequenceEqual("gs"u8)) { s.GapSum = D(value); }
-        else if (field.SequenceEqual("gq"u8)) { s.GapSumSq = D(value); }
-        else if (field.SequenceEqual("lg"u8)) { s.LogGapSum = D(value); }
-        else if (field.SequenceEqual("lgq"u8)) { s.LogGapSumSq = D(value); }
-        else if (field.SequenceEqual("first"u8)) { s.FirstName = NameCache.Get(value); }
-        else if (field.SequenceEqual("last"u8)) { s.LastName = NameCache.Get(value); }
-        else if (field.SequenceEqual("uid"u8)) { s.UserId = NameCache.Get(value); }
-    }
-
-    private static NameStats DecodeName(ReadOnlySpan<byte> v)
-    {
-        // count,failures,attempts,durations,logsum,logsumsq
-        var n = new NameStats();
-        n.Count = L(Next(ref v, (byte)','));
-        n.Failures = L(Next(ref v, (byte)','));
-        n.Attempts = L(Next(ref v, (byte)','));
-        n.Durations = L(Next(ref v, (byte)','));
-        n.LogDurationSum = D(Next(ref v, (byte)','));
-        n.LogDurationSumSq = D(v);
-        return n;
-    }
-
-    private static TransitionStats DecodeTransition(ReadOnlySpan<byte> v)
-    {
-        var t = new TransitionStats();
-        t.Count = L(Next(ref v, (byte)','));
-        t.LogGapSum = D(Next(ref v, (byte)','));
-        t.LogGapSumSq = D(v);
-        return t;
-    }
-
-    private static PathStep DecodeStep(ReadOnlySpan<byte> v)
-    {
-        // ts \t kind \t name \t success \t duration; names cannot hold control characters.
-        var ts = L(Next(ref v, (byte)'\t'));
-        var kind = Next(ref v, (byte)'\t') is [(byte)'1'] ? EventKind.View : EventKind.Action;
-        var name = NameCache.Get(Next(ref v, (byte)'\t'));
-        bool? success = Next(ref v, (byte)'\t') switch { [(byte)'1'] => true, [(byte)'0'] => false, _ => null };
-        long? duration = v.Length == 0 ? null : L(v);
-        return new PathStep(ts, kind, name, success, duration);
-    }
-
-    /// <summary>Returns the part of <paramref name="rest"/> before the separator and moves past it; a missing separator is a corrupt value.</summary>
-    private static ReadOnlySpan<byte> Next(ref ReadOnlySpan<byte> rest, byte separator)
-    {
-        var i = rest.IndexOf(separator);
-        if (i < 0)
+        /// <summary>A sum and sum of squares over <paramref name="terms"/> terms, stored as the script leaves them out.</summary>
+        public (double Sum, double SumSq) Moments(long terms)
         {
-            throw new FormatException("corrupt session state value");
+            if (terms == 0)
+            {
+                return (0, 0);
+            }
+            var sum = Double();
+            return (sum, terms == 1 ? sum * sum : Double());
         }
-        var part = rest[..i];
-        rest = rest[(i + 1)..];
-        return part;
     }
-
-    /// <summary>Like <see cref="Next"/>, but the separator may be missing (the last item).</summary>
-    private static ReadOnlySpan<byte> Last(ref ReadOnlySpan<byte> rest, byte separator)
-    {
-        var i = rest.IndexOf(separator);
-        if (i < 0)
-        {
-            var all = rest;
-            rest = default;
-            return all;
-        }
-        var part = rest[..i];
-        rest = rest[(i + 1)..];
-        return part;
-    }
-
-    private static long L(ReadOnlySpan<byte> v) => long.Parse(v, Integer, CultureInfo.InvariantCulture);
-
-    private static double D(ReadOnlySpan<byte> v) => double.Parse(v, Float, CultureInfo.InvariantCulture);
 }

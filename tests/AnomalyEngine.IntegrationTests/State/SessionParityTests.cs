@@ -26,21 +26,34 @@ public sealed class SessionParityTests : IAsyncLifetime
     public async Task DisposeAsync() => await _redis.DisposeAsync();
 
     [Theory]
-    [InlineData(1, 1, 40)]
-    [InlineData(2, 7, 300)]     // beyond the path, name and transition caps
-    [InlineData(3, 3, 120)]
-    public async Task Lua_and_csharp_reducers_build_the_same_state(int seed, int batchSize, int count)
+    [InlineData(1, 1, 40, false)]
+    [InlineData(2, 7, 300, false)]   // beyond the path and name caps, counts beyond one byte
+    [InlineData(3, 3, 120, false)]
+    [InlineData(4, 50, 700, true)]   // beyond every cap, more than 256 names to refer to
+    public async Task Lua_and_csharp_reducers_build_the_same_state(int seed, int batchSize, int count, bool beyondEveryCap)
     {
         var session = TestStore.SessionId($"parity-{seed}");
         var events = RandomEvents(session, seed, count);
         var expected = SessionReplayer.Replay(events, _store.Limits);
 
         SessionApplyResult? last = null;
+        int applied = 0, duplicates = 0;
         for (var i = 0; i < events.Count; i += batchSize)
         {
             last = await _store.ApplyAsync("default", session, events.Skip(i).Take(batchSize).ToList());
+            applied += last.Applied;
+            duplicates += last.Duplicates;
         }
 
+        // Every case retries some event ids.
+        Assert.True(duplicates > 0);
+        Assert.Equal((expected.Events, count - expected.Events), (applied, duplicates));
+        if (beyondEveryCap)
+        {
+            Assert.Contains(SessionState.OverflowKey, expected.Names.Keys);
+            Assert.Contains(SessionState.OverflowKey, expected.Transitions.Keys);
+            Assert.Equal(_store.Limits.PathCap, expected.RecentPath.Count);
+        }
         AssertSame(expected, last!.Snapshot.State);
         var read = await _store.GetAsync("default", session);
         AssertSame(expected, read!.State);
@@ -88,11 +101,20 @@ public sealed class SessionParityTests : IAsyncLifetime
         for (var i = 0; i < count; i++)
         {
             // Mostly forward in time, sometimes equal or backwards; many distinct names to hit the caps.
-            ts += rng.Next(10) switch { 0 => -rng.Next(1, 5000), 1 => 0, _ => rng.Next(1, 60_000) };
+            // The long case also has gaps and durations beyond two bytes, and names of the longest length.
+            var wide = count >= 500;
+            ts += rng.Next(10) switch { 0 => -rng.Next(1, 5000), 1 => 0, _ => rng.Next(1, wide ? 200_000 : 60_000) };
             var view = rng.Next(3) > 0;
-            var name = view ? $"/p/{rng.Next(count < 100 ? 6 : 400)}" : (rng.Next(2) == 0 ? "login" : "pay");
+            // Few names, many (beyond the name cap), or nearly all distinct, actions too (more names
+            // referred to by transitions and the path than a one-byte index can number).
+            var name = count switch
+            {
+                < 100 => view ? $"/p/{rng.Next(6)}" : (rng.Next(2) == 0 ? "login" : "pay"),
+                < 500 => view ? $"/p/{rng.Next(400)}" : (rng.Next(2) == 0 ? "login" : "pay"),
+                _ => view ? $"/p/{rng.Next(100_000)}".PadRight(rng.Next(20) == 0 ? EventLimits.MaxNameBytes : 0, 'x') : $"do/{rng.Next(100_000)}",
+            };
             bool? success = view ? null : rng.Next(3) > 0;
-            long? duration = rng.Next(3) == 0 ? rng.Next(0, 20_000) : null;
+            long? duration = rng.Next(3) == 0 ? rng.Next(0, wide ? 100_000 : 20_000) : null;
             var eventId = rng.Next(10) == 0 && i > 0 ? $"id{rng.Next(i)}" : $"id{i}";
             var user = rng.Next(20) == 0 ? $"u{rng.Next(3)}" : null;
             list.Add(new SessionEvent(session, ts, view ? EventKind.View : EventKind.Action, name, success, duration, user, eventId));
