@@ -12,10 +12,12 @@ namespace AnomalyEngine.Benchmarks;
 // itself (Redis reported 120-320 µs of its own time per call on this box), plus the reply copied
 // into byte[]s (~3 KB) and the decoded SessionState (~3.8 KB). 32 applies in flight cost ~1.5x
 // less per event; less of a gain than a quiet machine shows, because this one was CPU-bound.
+// With the packed layout, on a quiet box (23:09 UTC run): one at a time 322 µs (Garnet) / 220 µs
+// (Redis), 32 in flight 139 / 86 µs per event, ~4 KB allocated per event on both.
 
 /// <summary>
 /// Applying one event to a live session in the store: EVALSHA of apply_events.lua + decoding the
-/// returned state, over a rolling set of 1,000 sessions of realistic length (10..100 events).
+/// returned state, over a rolling set of 1,000 simulated normal sessions (their own lengths).
 /// </summary>
 [MemoryDiagnoser]
 public class StateApplyBenchmarks
