@@ -1,3 +1,4 @@
+using System.Buffers;
 using AnomalyEngine.Core.Events;
 
 namespace AnomalyEngine.Core.Sessions;
@@ -14,6 +15,9 @@ namespace AnomalyEngine.Core.Sessions;
 /// </remarks>
 public sealed class SessionReducer(SessionLimits limits)
 {
+    // Two names of at most EventLimits.MaxNameBytes each and the separator fit on the stack.
+    private const int StackChars = 2 * EventLimits.MaxNameBytes + 1;
+
     private readonly HashSet<string> _seenIds = new(StringComparer.Ordinal);
     private readonly Queue<string> _idOrder = new();
 
@@ -30,24 +34,29 @@ public sealed class SessionReducer(SessionLimits limits)
     /// <summary>Applies one event; returns false when it is a retry of a remembered event_id.</summary>
     public bool Apply(SessionState s, SessionEvent e)
     {
-        if (!string.IsNullOrEmpty(e.EventId))
+        if (!Remember(e.EventId))
         {
-            if (!_seenIds.Add(e.EventId))
-            {
-                return false;
-            }
-            _idOrder.Enqueue(e.EventId);
-            if (_idOrder.Count > Limits.EventIdCap)
-            {
-                _seenIds.Remove(_idOrder.Dequeue());
-            }
+            return false;
         }
-
         s.SessionId = e.SessionId;
         if (!string.IsNullOrEmpty(e.UserId))
         {
             s.UserId = e.UserId;
         }
+        Fold(s, new PathStep(e.Ts, e.Kind, e.Name, e.Kind == EventKind.Action ? e.Success : null, e.DurationMs), Limits);
+        return true;
+    }
+
+    /// <summary>
+    /// Counts one event (already known not to be a retry) into the aggregates and the recent path.
+    /// The live state's decoder replays the stored tail of unfolded events through this same method,
+    /// so offline replay and the live path share one fold.
+    /// </summary>
+    /// <param name="s">The state to update.</param>
+    /// <param name="e">The event as the path keeps it (success only for actions).</param>
+    /// <param name="limits">The caps to apply.</param>
+    public static void Fold(SessionState s, in PathStep e, SessionLimits limits)
+    {
         s.Events++;
         if (e.Kind == EventKind.View)
         {
@@ -58,7 +67,7 @@ public sealed class SessionReducer(SessionLimits limits)
             s.Actions++;
         }
 
-        var name = TrackedName(s, e.Name);
+        var name = s.Names.ContainsKey(e.Name) || s.Names.Count < limits.NameCap ? e.Name : SessionState.OverflowKey;
         if (!s.Names.TryGetValue(name, out var ns))
         {
             ns = new NameStats();
@@ -66,7 +75,7 @@ public sealed class SessionReducer(SessionLimits limits)
         }
         ns.Count++;
 
-        if (e.Kind == EventKind.Action && e.Success is { } ok)
+        if (e.Success is { } ok)
         {
             ns.Attempts++;
             if (ok)
@@ -111,12 +120,7 @@ public sealed class SessionReducer(SessionLimits limits)
             s.LogGapSum += lg;
             s.LogGapSumSq += lg * lg;
 
-            var key = TrackedTransition(s, SessionState.TransitionKey(s.LastName!, e.Name));
-            if (!s.Transitions.TryGetValue(key, out var ts))
-            {
-                ts = new TransitionStats();
-                s.Transitions[key] = ts;
-            }
+            var ts = TrackedTransition(s, s.LastName!, e.Name, limits);
             ts.Count++;
             ts.LogGapSum += lg;
             ts.LogGapSumSq += lg * lg;
@@ -129,17 +133,58 @@ public sealed class SessionReducer(SessionLimits limits)
             s.OutOfOrder++;
         }
 
-        s.RecentPath.Add(new PathStep(e.Ts, e.Kind, e.Name, e.Kind == EventKind.Action ? e.Success : null, e.DurationMs));
-        if (s.RecentPath.Count > Limits.PathCap)
+        s.RecentPath.Add(e);
+        if (s.RecentPath.Count > limits.PathCap)
         {
             s.RecentPath.RemoveAt(0);
+        }
+    }
+
+    /// <summary>Remembers an event id; false when it is already remembered (a retry).</summary>
+    private bool Remember(string? eventId)
+    {
+        if (string.IsNullOrEmpty(eventId))
+        {
+            return true;
+        }
+        if (!_seenIds.Add(eventId))
+        {
+            return false;
+        }
+        _idOrder.Enqueue(eventId);
+        if (_idOrder.Count > Limits.EventIdCap)
+        {
+            _seenIds.Remove(_idOrder.Dequeue());
         }
         return true;
     }
 
-    private string TrackedName(SessionState s, string name)
-        => s.Names.ContainsKey(name) || s.Names.Count < Limits.NameCap ? name : SessionState.OverflowKey;
-
-    private string TrackedTransition(SessionState s, string key)
-        => s.Transitions.ContainsKey(key) || s.Transitions.Count < Limits.TransitionCap ? key : SessionState.OverflowKey;
+    /// <summary>
+    /// The entry a transition counts in: its own, or the overflow bucket beyond the cap. The key
+    /// is looked up as a span and made a string only for a new entry, so replaying a session's
+    /// known transitions allocates nothing.
+    /// </summary>
+    private static TransitionStats TrackedTransition(SessionState s, string from, string to, SessionLimits limits)
+    {
+        var length = from.Length + 1 + to.Length;
+        char[]? rented = null;
+        var key = (length <= StackChars ? stackalloc char[StackChars] : (rented = ArrayPool<char>.Shared.Rent(length)))[..length];
+        from.CopyTo(key);
+        key[from.Length] = SessionState.TransitionSeparator;
+        to.CopyTo(key[(from.Length + 1)..]);
+        if (!s.Transitions.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out var t))
+        {
+            var tracked = s.Transitions.Count < limits.TransitionCap ? key.ToString() : SessionState.OverflowKey;
+            if (!s.Transitions.TryGetValue(tracked, out t))
+            {
+                t = new TransitionStats();
+                s.Transitions[tracked] = t;
+            }
+        }
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+        return t;
+    }
 }
