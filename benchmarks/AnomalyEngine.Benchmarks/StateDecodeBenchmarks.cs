@@ -36,10 +36,10 @@ public class StateDecodeBenchmarks
         }
         // The stored value; the decoder skips its trailing event-id digests, which replies omit.
         _packed = (byte[])redis.GetDatabase().StringGet(RedisKeys.Session("default", session))!;
-        var state = SessionStateCodec.Decode(session, _packed);
+        var state = SessionStateCodec.Decode(session, _packed, SessionLimits.Default);
         Console.WriteLine($"// packed state: {_packed.Length} B, {state.Names.Count} names, {state.Transitions.Count} transitions, {state.RecentPath.Count} path entries");
     }
 
     [Benchmark]
-    public SessionState Decode() => SessionStateCodec.Decode("s", _packed);
+    public SessionState Decode() => SessionStateCodec.Decode("s", _packed, SessionLimits.Default);
 }

@@ -14,6 +14,13 @@ public sealed record SessionLimits
     public int TransitionCap { get; init; } = 256;
     /// <summary>Most recent event ids remembered for idempotent retries.</summary>
     public int EventIdCap { get; init; } = 1024;
+    /// <summary>
+    /// Events the live store keeps raw, unfolded, after the folded aggregates. Only storage depends
+    /// on it (the state read back is the same whatever the fold boundary): a short session costs a
+    /// few bytes per event instead of an entry per name and transition, and appending to the tail is
+    /// cheaper than rebuilding the aggregates.
+    /// </summary>
+    public int TailCap { get; init; } = 64;
 
     /// <summary>The defaults.</summary>
     public static SessionLimits Default { get; } = new();

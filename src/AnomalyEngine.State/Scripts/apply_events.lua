@@ -1,41 +1,56 @@
--- Folds a batch of one session's events into its state, atomically. The C# mirror is
+-- Counts a batch of one session's events into its state, atomically. The C# mirror is
 -- AnomalyEngine.Core.Sessions.SessionReducer; SessionParityTests keep the two equal.
 -- Runs unchanged on Redis (Lua 5.1 with struct.pack) and Garnet (Lua 5.4 with string.pack), so it
 -- uses only format codes both understand ('<', B, H, I4, i4, d) and no bitwise operators.
 --
 -- KEYS[1] the session's packed state (one string).
--- ARGV[1] ttl ms, [2] path cap, [3] name cap, [4] transition cap, [5] event-id cap, [6] event count,
--- then 7 values per event: ts, kind ("1" view, "2" action), name, success ("1","0",""),
--- duration_ms (or ""), user_id (or ""), event id digest (8 bytes, or ""; RedisSessionStore sends
--- XxHash3 of the id; only the last 8 bytes of the argument are kept, which lets redis-benchmark
--- pass printable ids).
+-- ARGV[1] ttl ms, [2] path cap, [3] name cap, [4] transition cap, [5] event-id cap, [6] tail cap,
+-- [7] event count, then 7 values per event: ts, kind ("1" view, "2" action), name, success
+-- ("1","0",""), duration_ms (or ""), user_id (or ""), event id digest (8 bytes, or "";
+-- RedisSessionStore sends XxHash3 of the id; only the last 8 bytes of the argument are kept, which
+-- lets redis-benchmark pass printable ids).
 -- Returns {applied, duplicates, packed state without its event-id digests (empty: no state),
 -- remaining time to live in ms (-2: no state)}; SessionStateCodec.Decode reads the packed state.
 --
--- Packed state, version 1, little-endian. W is the count width: B if events < 2^8, H if < 2^16,
--- I4 if < 2^32, else d (every count is at most the event count). X is the name index width: B
--- when the name table has at most 256 names, else H. Entries are stored column by column, so that
--- one unpack or pack call reads or writes a whole column (each call has a fixed cost in Lua).
---   B version (1)
---   B flags: 1-2 count width (0 B, 1 H, 2 I4, 3 d) | 4 X is H | 8 user id present
---            | 16 overflow transition present | 32 L is H, else B (string lengths: some name or
---            the user id is longer than 255 bytes) | 64 D is I4, else H (path durations that are
---            not d: some is 65536 or more)
+-- The state is the folded aggregates of the older events plus a tail of the newest events, raw,
+-- in arrival order. A batch that keeps the tail within the tail cap is appended to it by splicing
+-- strings, without reading the aggregates; a batch that would overflow it (or that needs wider
+-- name indexes or lengths) folds the whole tail and the batch into the aggregates, in arrival
+-- order, and leaves the tail empty. Folding later changes only the storage: the reader replays
+-- the tail on the aggregates with the same fold, so the state read back is the same.
+--
+-- Packed state, version 2, little-endian. X is the name index width: B when the name table has at
+-- most 256 names, else H. L is the string length width. The aggregates are stored column by
+-- column, so that one unpack or pack call reads or writes a whole column (each call has a fixed
+-- cost in Lua).
+--   B version (2)
+--   B flags: 1-2 count width W of the aggregates (0 B, 1 H, 2 I4, 3 d) | 4 X is H | 8 user id
+--            present | 16 overflow transition present | 32 L is H, else B (some name or the user
+--            id is longer than 255 bytes) | 64 D is I4, else H (path durations that are not d:
+--            some is 65536 or more)
 --   H k, remembered event-id digests (at byte 3: the value ends with 8 k digest bytes)
---   W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
---   d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²
---   X first name, X last name
---   [L length, bytes] user id, when flagged
---   H m, L×m name lengths, the m names' UTF-8 bytes (each name once; the rest refer to it)
---   H per-name entries, (X name, W count, failures, attempts, durations) per entry, then per entry
---     d log-duration sum if durations >= 1 and d its squares' sum if durations >= 2
---   H transition entries (the overflow bucket not included), (X from, X to, W count) per entry,
---     then per entry d log-gap sum and, if count >= 2, d its squares' sum
---   [W count, d sum, d squares' sum if count >= 2] the '~other' transition bucket, when flagged
---   B path entries p, oldest first: B×p flags (1 action | 2 success known | 4 succeeded
---     | 8 duration present | 16 duration is d, else D | 32 ts is an absolute d | 64 ts is an H
---     delta from the previous entry's ts; neither 32 nor 64: an i4 delta), X×p names, p ts, the
---     durations of the entries that have one
+--   H length of the aggregates in bytes (0: no event folded yet)
+--   H r, tail rows
+--   [d ts of the last tail row, when r > 0] (the next row's ts is a delta from it)
+--   [L length, bytes] user id (the latest non-empty one, folded or not), when flagged
+--   H m, L×m name lengths, the m names' UTF-8 bytes (each name once; the aggregates and the tail
+--     refer to it by 0-based index)
+--   the aggregates (W is at most the folded event count: B if < 2^8, H if < 2^16, I4 if < 2^32):
+--     W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
+--     d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²
+--     X first name, X last name
+--     H per-name entries, (X name, W count, failures, attempts, durations) per entry, then per entry
+--       d log-duration sum if durations >= 1 and d its squares' sum if durations >= 2
+--     H transition entries (the overflow bucket not included), (X from, X to, W count) per entry,
+--       then per entry d log-gap sum and, if count >= 2, d its squares' sum
+--     [W count, d sum, d squares' sum if count >= 2] the '~other' transition bucket, when flagged
+--     B path entries p, oldest first: B×p flags (1 action | 2 success known | 4 succeeded
+--       | 8 duration present | 16 duration is d, else D | 32 ts is an absolute d | 64 ts is an H
+--       delta from the previous entry's ts; neither 32 nor 64: an i4 delta), X×p names, p ts, the
+--       durations of the entries that have one
+--   r tail rows, oldest first, each: B flags (1 action | 2 success known | 4 succeeded | 8-16
+--     duration: 0 none, 8 H, 16 I4, 24 d | 32-64 ts: 0 an i4 delta from the previous row, 32 an
+--     absolute d, 64 an H delta; the first row's ts is absolute), X name, ts, [duration]
 --   k × 8 bytes event-id digests, oldest first
 -- A sum of squares is left out where it equals the sum squared exactly: with one term it was
 -- computed as 0 + x*x, and x*x is what the reader recomputes from the stored x.
@@ -50,8 +65,11 @@ local path_cap = tonumber(ARGV[2])
 local name_cap = tonumber(ARGV[3])
 local tr_cap = tonumber(ARGV[4])
 local id_cap = tonumber(ARGV[5])
-local count = tonumber(ARGV[6])
+local tail_cap = tonumber(ARGV[6])
+local count = tonumber(ARGV[7])
 local WIDTHS = {'B', 'H', 'I4', 'd'}
+local DURATION_CODES = {[0] = '', 'H', 'I4', 'd'}
+local TS_CODES = {[0] = 'i4', 'd', 'H'}
 local I4 = 4294967296
 
 -- x has bit b (a power of two) set; Lua 5.1 has no bitwise operators.
@@ -65,10 +83,158 @@ local function column(fmt, raw, pos)
   return t, after
 end
 
+-- The parts every call reads: the header, the user id and the name table. The aggregates start
+-- at body_at, the tail at tail_at, the digests at ids_at.
+local raw = redis.call('GET', key)
+local flags, blen, r, last_ts = 0, 0, 0, nil
+local X, L, uid = 'B', 'B', nil
+local tbl, lens, index = {}, {}, {} -- the name table, its names' byte lengths, and name -> index
+local lens_at, names_at, body_at, tail_at, ids_at
+if raw then
+  local version, k, pos
+  version, flags, k, blen, r, pos = upk('<BBHHH', raw, 1)
+  if version ~= 2 then return redis.error_reply('unknown session state version') end
+  if r > 0 then last_ts, pos = upk('<d', raw, pos) end
+  X = has(flags, 4) and 'H' or 'B'
+  L = has(flags, 32) and 'H' or 'B'
+  if has(flags, 8) then
+    local len
+    len, pos = upk('<' .. L, raw, pos)
+    uid = sub(raw, pos, pos + len - 1)
+    pos = pos + len
+  end
+  local m
+  m, lens_at = upk('<H', raw, pos)
+  lens, names_at = column(rep(L, m), raw, lens_at)
+  pos = names_at
+  for j = 1, m do
+    local name = sub(raw, pos, pos + lens[j] - 1)
+    pos = pos + lens[j]
+    tbl[j] = name
+    index[name] = j - 1
+  end
+  body_at = pos
+  tail_at = body_at + blen
+  ids_at = #raw - 8 * k + 1
+end
+
+-- The index of a name, appended to the table when new.
+local function name_index(name)
+  local i = index[name]
+  if not i then
+    tbl[#tbl + 1] = name
+    lens[#tbl] = #name
+    i = #tbl - 1
+    index[name] = i
+  end
+  return i
+end
+
+-- An id digest is remembered if this batch added it or it sits at an 8-byte boundary of the
+-- stored digests (a plain find may also hit across two neighbours; those matches are skipped).
+local batch_ids, added = {}, {}
+local function remembered(d)
+  if batch_ids[d] then return true end
+  if not raw then return false end
+  local p = find(raw, d, ids_at, true)
+  while p do
+    if (p - ids_at) % 8 == 0 then return true end
+    p = find(raw, d, p + 1, true)
+  end
+  return false
+end
+
+-- The batch's new events, in order: ts, flags (1 action, 2 success known, 4 succeeded), name,
+-- duration (false: none).
+local ET, EF, EN, ED = {}, {}, {}, {}
+local applied, dups = 0, 0
+for i = 0, count - 1 do
+  local b = 8 + i * 7
+  local digest = ARGV[b + 6]
+  local fresh = true
+  if digest ~= '' then
+    if #digest < 8 then return redis.error_reply('event id digest must be 8 bytes') end
+    digest = sub(digest, -8)
+    if remembered(digest) then
+      fresh = false
+    else
+      batch_ids[digest] = true
+      added[#added + 1] = digest
+    end
+  end
+  if fresh then
+    applied = applied + 1
+    local user, succ, f = ARGV[b + 5], ARGV[b + 3], 0
+    if user ~= '' then uid = user end
+    if ARGV[b + 1] ~= '1' then
+      f = 1
+      if succ == '1' then f = 7 elseif succ ~= '' then f = 3 end
+    end
+    ET[applied], EF[applied], EN[applied], ED[applied] = tonumber(ARGV[b]), f, ARGV[b + 2], tonumber(ARGV[b + 4]) or false
+  else
+    dups = dups + 1
+  end
+end
+
+if applied == 0 then
+  -- Nothing changed: an all-duplicate batch only renews the time to live of an existing state.
+  if not raw then return {0, dups, '', -2} end
+  redis.call('PEXPIRE', key, ttl)
+  return {0, dups, sub(raw, 1, ids_at - 1), ttl}
+end
+
+local ids = concat(added)
+if raw then ids = sub(raw, ids_at) .. ids end
+if #ids > id_cap * 8 then ids = sub(ids, -id_cap * 8) end
+
+-- The common case: append the batch to the tail. The aggregates are copied as they are; the name
+-- table gains the batch's new names at its end.
+local m0, long = #tbl, uid and #uid > 255
+for j = 1, applied do
+  name_index(EN[j])
+  long = long or #EN[j] > 255
+end
+if r + applied <= tail_cap and (X == 'H' or #tbl <= 256) and (L == 'H' or not long) then
+  local codes, vals, prev = {}, {}, last_ts
+  for j = 1, applied do
+    local f, ts, dur = EF[j], ET[j], ED[j]
+    local delta = prev and ts - prev
+    local tc = 1
+    if delta and delta >= 0 and delta < 65536 then
+      tc = 2
+    elseif delta and delta >= -2147483648 and delta < 2147483648 then
+      tc = 0
+    end
+    local dc = not dur and 0 or dur < 65536 and 1 or dur < I4 and 2 or 3
+    codes[#codes + 1] = 'B' .. X .. TS_CODES[tc] .. DURATION_CODES[dc]
+    vals[#vals + 1] = f + 8 * dc + 32 * tc
+    vals[#vals + 1] = index[EN[j]]
+    vals[#vals + 1] = tc == 1 and ts or delta
+    if dur then vals[#vals + 1] = dur end
+    prev = ts
+  end
+  local new_lens, new_names = {}, {}
+  for i = m0 + 1, #tbl do
+    new_lens[#new_lens + 1] = lens[i]
+    new_names[#new_names + 1] = tbl[i]
+  end
+  if uid and not has(flags, 8) then flags = flags + 8 end
+  local state = concat({
+    pack('<BBHHHd', 2, flags, #ids / 8, blen, r + applied, ET[applied]),
+    uid and pack('<' .. L, #uid) .. uid or '',
+    pack('<H', #tbl), raw and sub(raw, lens_at, names_at - 1) or '', pack('<' .. rep(L, #new_lens), unpack(new_lens)),
+    raw and sub(raw, names_at, body_at - 1) or '', concat(new_names),
+    raw and sub(raw, body_at, ids_at - 1) or '',
+    pack('<' .. concat(codes), unpack(vals))})
+  redis.call('SET', key, state .. ids, 'PX', ttl)
+  return {applied, dups, state, ttl}
+end
+
+-- The fold: read the aggregates, count the tail and then the batch into them, in arrival order,
+-- and write them back with an empty tail.
 local v = {n = 0, nv = 0, na = 0, nf = 0, ns = 0, ooo = 0, fs = 0, fsm = 0, g = 0,
            t0 = 0, t1 = 0, gs = 0, gq = 0, lg = 0, lgq = 0}
-local first, last, uid             -- first and last as name indexes (0-based)
-local tbl, lens, index = {}, {}, {} -- the name table, its names' byte lengths, and name -> index
+local first, last                  -- first and last as name indexes (0-based)
 -- Per name: NI = {index, count, failures, attempts, durations} flattened, NS/NQ the sums; nj: name index -> entry.
 local NI, NS, NQ, nj, nn = {}, {}, {}, {}, 0
 -- Per transition: TI = {from, to, count} flattened, TS/TQ the sums; tj: from * 65536 + to -> entry.
@@ -76,33 +242,12 @@ local TI, TS, TQ, tj, nt = {}, {}, {}, {}, 0
 local other                        -- the '~other' transition bucket {count, sum, sumsq}, if any
 -- The recent path by column: flags (1 action, 2 success known, 4 succeeded, 8 duration), name, ts, duration (false: none).
 local PF, PN, PT, PD = {}, {}, {}, {}
-local raw = redis.call('GET', key)
-local ids_at                       -- where the stored event-id digests begin
-if raw then
-  local flags, k, pos
-  flags, k, pos = upk('<BH', raw, 2)
-  ids_at = #raw - 8 * k + 1
+if blen > 0 then
   local W = WIDTHS[flags % 4 + 1]
-  local X = has(flags, 4) and 'H' or 'B'
-  local L = has(flags, 32) and 'H' or 'B'
   local D = has(flags, 64) and 'I4' or 'H'
+  local pos, k, d
   v.n, v.nv, v.na, v.nf, v.ns, v.ooo, v.fs, v.fsm, v.g, v.t0, v.t1, v.gs, v.gq, v.lg, v.lgq, first, last, pos =
-    upk('<' .. rep(W, 9) .. 'dddddd' .. X .. X, raw, pos)
-  if has(flags, 8) then
-    local len
-    len, pos = upk('<' .. L, raw, pos)
-    uid = sub(raw, pos, pos + len - 1)
-    pos = pos + len
-  end
-  local m, d
-  m, pos = upk('<H', raw, pos)
-  lens, pos = column(rep(L, m), raw, pos)
-  for j = 1, m do
-    local name = sub(raw, pos, pos + lens[j] - 1)
-    pos = pos + lens[j]
-    tbl[j] = name
-    index[name] = j - 1
-  end
+    upk('<' .. rep(W, 9) .. 'dddddd' .. X .. X, raw, body_at)
   nn, pos = upk('<H', raw, pos)
   NI, pos = column(rep(X .. W .. W .. W .. W, nn), raw, pos)
   k = 0
@@ -174,32 +319,6 @@ if raw then
   end
 end
 
--- An id digest is remembered if this batch added it or it sits at an 8-byte boundary of the
--- stored digests (a plain find may also hit across two neighbours; those matches are skipped).
-local batch_ids, added = {}, {}
-local function remembered(d)
-  if batch_ids[d] then return true end
-  if not raw then return false end
-  local p = find(raw, d, ids_at, true)
-  while p do
-    if (p - ids_at) % 8 == 0 then return true end
-    p = find(raw, d, p + 1, true)
-  end
-  return false
-end
-
--- The index of a name, appended to the table when new.
-local function name_index(name)
-  local i = index[name]
-  if not i then
-    tbl[#tbl + 1] = name
-    lens[#tbl] = #name
-    i = #tbl - 1
-    index[name] = i
-  end
-  return i
-end
-
 -- The per-name entry an event of this name counts in: its own, or '~other' beyond the cap.
 local function name_entry(name)
   local i = index[name]
@@ -241,98 +360,70 @@ local function add_transition(from, to, lg)
   TQ[j] = TQ[j] + lg * lg
 end
 
-local applied, dups = 0, 0
-for i = 0, count - 1 do
-  local b = 7 + i * 7
-  local ts = tonumber(ARGV[b])
-  local kind = ARGV[b + 1]
-  local name = ARGV[b + 2]
-  local succ = ARGV[b + 3]
-  local dur = tonumber(ARGV[b + 4])
-  local user = ARGV[b + 5]
-  local digest = ARGV[b + 6]
-  local fresh = true
-  if digest ~= '' then
-    if #digest < 8 then return redis.error_reply('event id digest must be 8 bytes') end
-    digest = sub(digest, -8)
-    if remembered(digest) then
-      fresh = false
+-- Counts one event: flags f as the batch's (below 8), duration dur or false.
+local function fold(ts, f, name, dur)
+  v.n = v.n + 1
+  if f % 2 == 1 then v.na = v.na + 1 else v.nv = v.nv + 1 end
+  local j = name_entry(name)
+  NI[5 * j - 3] = NI[5 * j - 3] + 1
+  if f >= 2 then
+    NI[5 * j - 1] = NI[5 * j - 1] + 1
+    if f >= 4 then
+      v.ns = v.ns + 1
+      v.fs = 0
     else
-      batch_ids[digest] = true
-      added[#added + 1] = digest
+      v.nf = v.nf + 1
+      NI[5 * j - 2] = NI[5 * j - 2] + 1
+      v.fs = v.fs + 1
+      if v.fs > v.fsm then v.fsm = v.fs end
     end
   end
-  if fresh then
-    applied = applied + 1
-    if user ~= '' then uid = user end
-    v.n = v.n + 1
-    if kind == '1' then v.nv = v.nv + 1 else v.na = v.na + 1 end
+  if dur then
+    f = f + 8
+    local ld = log(1.0 + dur)
+    NI[5 * j] = NI[5 * j] + 1
+    NS[j] = NS[j] + ld
+    NQ[j] = NQ[j] + ld * ld
+  end
 
-    local j = name_entry(name)
-    NI[5 * j - 3] = NI[5 * j - 3] + 1
-    local f = 0
-    if kind == '2' then
-      f = 1
-      if succ ~= '' then
-        f = f + 2
-        NI[5 * j - 1] = NI[5 * j - 1] + 1
-        if succ == '1' then
-          f = f + 4
-          v.ns = v.ns + 1
-          v.fs = 0
-        else
-          v.nf = v.nf + 1
-          NI[5 * j - 2] = NI[5 * j - 2] + 1
-          v.fs = v.fs + 1
-          if v.fs > v.fsm then v.fsm = v.fs end
-        end
-      end
-    end
-    if dur then
-      f = f + 8
-      local ld = log(1.0 + dur)
-      NI[5 * j] = NI[5 * j] + 1
-      NS[j] = NS[j] + ld
-      NQ[j] = NQ[j] + ld * ld
-    end
-
-    local ni = name_index(name)
-    if v.n == 1 then
-      v.t0 = ts
-      v.t1 = ts
-      first = ni
-      last = ni
-    elseif ts >= v.t1 then
-      local gap = (ts - v.t1) * 1.0
-      local lg = log(1.0 + gap)
-      v.g = v.g + 1
-      v.gs = v.gs + gap
-      v.gq = v.gq + gap * gap
-      v.lg = v.lg + lg
-      v.lgq = v.lgq + lg * lg
-      add_transition(last, ni, lg)
-      v.t1 = ts
-      last = ni
-    else
-      v.ooo = v.ooo + 1
-    end
-    local p = #PF + 1
-    PF[p], PN[p], PT[p], PD[p] = f, ni, ts, dur or false
+  local ni = name_index(name)
+  if v.n == 1 then
+    v.t0 = ts
+    v.t1 = ts
+    first = ni
+    last = ni
+  elseif ts >= v.t1 then
+    local gap = (ts - v.t1) * 1.0
+    local lg = log(1.0 + gap)
+    v.g = v.g + 1
+    v.gs = v.gs + gap
+    v.gq = v.gq + gap * gap
+    v.lg = v.lg + lg
+    v.lgq = v.lgq + lg * lg
+    add_transition(last, ni, lg)
+    v.t1 = ts
+    last = ni
   else
-    dups = dups + 1
+    v.ooo = v.ooo + 1
   end
+  local p = #PF + 1
+  PF[p], PN[p], PT[p], PD[p] = f, ni, ts, dur
 end
 
-if applied == 0 then
-  -- Nothing changed: an all-duplicate batch only renews the time to live of an existing state.
-  if not raw then return {0, dups, '', -2} end
-  redis.call('PEXPIRE', key, ttl)
-  return {0, dups, sub(raw, 1, ids_at - 1), ttl}
+local pos, ts = tail_at, 0
+for _ = 1, r do
+  local f, ni, tv, dv
+  f, ni, pos = upk('<B' .. X, raw, pos)
+  local dc, tc = floor(f / 8) % 4, floor(f / 32)
+  if dc == 0 then
+    tv, pos = upk('<' .. TS_CODES[tc], raw, pos)
+  else
+    tv, dv, pos = upk('<' .. TS_CODES[tc] .. DURATION_CODES[dc], raw, pos)
+  end
+  if tc == 1 then ts = tv else ts = ts + tv end
+  fold(ts, f % 8, tbl[ni + 1], dv or false)
 end
-
-local ids = concat(added)
-if raw then ids = sub(raw, ids_at) .. ids end
-if #ids > id_cap * 8 then ids = sub(ids, -id_cap * 8) end
+for j = 1, applied do fold(ET[j], EF[j], EN[j], ED[j]) end
 
 local p0, pn = max(1, #PF - path_cap + 1), #PF
 
@@ -370,12 +461,12 @@ end
 
 local wi = v.n < 256 and 1 or v.n < 65536 and 2 or v.n < I4 and 3 or 4
 local W = WIDTHS[wi]
-local X = #kept <= 256 and 'B' or 'H'
-local flags = wi - 1
+X = #kept <= 256 and 'B' or 'H'
+flags = wi - 1
 if X == 'H' then flags = flags + 4 end
 if uid then flags = flags + 8 end
 if other then flags = flags + 16 end
-local L = uid and #uid > 255 and 'H' or 'B'
+L = uid and #uid > 255 and 'H' or 'B'
 for i = 1, #lens do
   if lens[i] > 255 then L = 'H' end
 end
@@ -386,14 +477,8 @@ for j = p0, pn do
 end
 if D == 'I4' then flags = flags + 64 end
 
-local out = {pack('<BBH' .. rep(W, 9) .. 'dddddd' .. X .. X, 1, flags, #ids / 8,
+local out = {pack('<' .. rep(W, 9) .. 'dddddd' .. X .. X,
   v.n, v.nv, v.na, v.nf, v.ns, v.ooo, v.fs, v.fsm, v.g, v.t0, v.t1, v.gs, v.gq, v.lg, v.lgq, first, last)}
-if uid then
-  out[#out + 1] = pack('<' .. L, #uid)
-  out[#out + 1] = uid
-end
-out[#out + 1] = pack('<H' .. rep(L, #lens), #lens, unpack(lens))
-out[#out + 1] = concat(kept)
 local d = {}
 for j = 1, nn do
   if NI[5 * j] >= 1 then d[#d + 1] = NS[j] end
@@ -444,6 +529,17 @@ out[#out + 1] = pack('<B' .. rep('B', #fcol), #fcol, unpack(fcol))
 out[#out + 1] = pack('<' .. rep(X, #fcol), unpack(PN, p0, pn))
 out[#out + 1] = pack('<' .. concat(tcodes), unpack(tvals))
 out[#out + 1] = pack('<' .. concat(dcodes), unpack(dvals))
+local body = concat(out)
+-- Far above what the caps allow (about 15 KB with SessionLimits' defaults and 8-byte counts).
+if #body >= 65536 then return redis.error_reply('session aggregates exceed 64 KB; lower the caps') end
+out = {pack('<BBHHH', 2, flags, #ids / 8, #body, 0)}
+if uid then
+  out[#out + 1] = pack('<' .. L, #uid)
+  out[#out + 1] = uid
+end
+out[#out + 1] = pack('<H' .. rep(L, #lens), #lens, unpack(lens))
+out[#out + 1] = concat(kept)
+out[#out + 1] = body
 local state = concat(out)
 redis.call('SET', key, state .. ids, 'PX', ttl)
 return {applied, dups, state, ttl}

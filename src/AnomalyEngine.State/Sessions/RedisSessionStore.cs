@@ -31,14 +31,15 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
     public async Task<SessionApplyResult> ApplyAsync(string tenant, string sessionId, IReadOnlyList<SessionEvent> events)
     {
         RedisKey[] keys = [RedisKeys.Session(tenant, sessionId)];
-        var args = new RedisValue[6 + 7 * events.Count];
+        var args = new RedisValue[7 + 7 * events.Count];
         args[0] = (long)options.Value.InactivityTimeout.TotalMilliseconds;
         args[1] = _limits.PathCap;
         args[2] = _limits.NameCap;
         args[3] = _limits.TransitionCap;
         args[4] = _limits.EventIdCap;
-        args[5] = events.Count;
-        var a = 6;
+        args[5] = _limits.TailCap;
+        args[6] = events.Count;
+        var a = 7;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
@@ -52,7 +53,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
         }
         var result = (RedisResult[])(await StoreScripts.ApplyEvents.EvaluateAsync(Db, keys, args).ConfigureAwait(false))!;
         ReadOnlyMemory<byte> packed = (RedisValue)result[2];
-        var state = SessionStateCodec.Decode(sessionId, packed.Span);
+        var state = SessionStateCodec.Decode(sessionId, packed.Span, _limits);
         return new SessionApplyResult(new SessionSnapshot(state, ExpiresAt((long)result[3])), (int)result[0], (int)result[1]);
     }
 
@@ -71,7 +72,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
         {
             return null;
         }
-        var state = SessionStateCodec.Decode(sessionId, packed.Span);
+        var state = SessionStateCodec.Decode(sessionId, packed.Span, _limits);
         return new SessionSnapshot(state, ExpiresAt((long)result[1]));
     }
 

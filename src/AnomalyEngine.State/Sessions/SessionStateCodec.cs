@@ -10,33 +10,46 @@ namespace AnomalyEngine.State.Sessions;
 /// only places that know the layout, so a change of the stored shape is a change of both.
 /// </summary>
 /// <remarks>
-/// <para>Layout, version 1, little-endian, stored column by column (the script's header comment is
-/// the reference). W is the count width (flags &amp; 3: byte, ushort, uint, double), X the name
-/// index width (byte, or ushort when flags &amp; 4), L the string length width (byte, or ushort when
-/// flags &amp; 32), D the width of path durations (ushort, or uint when flags &amp; 64):</para>
+/// <para>The value is the folded aggregates of the older events plus a tail of the newest events,
+/// raw, which the script appends to without touching the aggregates and folds only when the tail
+/// would pass <see cref="SessionLimits.TailCap"/>. The reader decodes the aggregates and replays
+/// the tail on them through <see cref="SessionReducer.Fold"/>, the offline reducer's own fold, so
+/// the state is the same as if every event had been folded, wherever the boundary lies.</para>
+/// <para>Layout, version 2, little-endian, the aggregates stored column by column (the script's
+/// header comment is the reference). W is the count width of the aggregates (flags &amp; 3: byte,
+/// ushort, uint, double), X the name index width (byte, or ushort when flags &amp; 4), L the string
+/// length width (byte, or ushort when flags &amp; 32), D the width of path durations (ushort, or
+/// uint when flags &amp; 64):</para>
 /// <code>
 /// B version, B flags (1-2 W | 4 X wide | 8 user id | 16 overflow transition | 32 L wide | 64 D wide), H event-id digests k
-/// W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
-/// d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²;  X first name, X last name
-/// [L len, bytes] user id;  H m, L×m lengths, the m names' bytes (the name table)
-/// H names, (X name, W count, failures, attempts, durations) each, then each one's [d sum if durations ≥ 1][d sum² if ≥ 2]
-/// H transitions, (X from, X to, W count) each, then each one's d sum [d sum² if count ≥ 2];  [W, d, [d]] '~other' bucket
-/// B p path entries: B×p flags, X×p names, p × (i4 ts delta | d ts if flags &amp; 32 | H ts delta if flags &amp; 64),
-///   durations (D | d if flags &amp; 16) of those with flags &amp; 8
+/// H aggregates' bytes (0: nothing folded), H tail rows r, [d the last row's ts if r > 0]
+/// [L len, bytes] user id;  H m, L×m lengths, the m names' bytes (the name table, shared by aggregates and tail)
+/// aggregates:
+///   W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
+///   d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²;  X first name, X last name
+///   H names, (X name, W count, failures, attempts, durations) each, then each one's [d sum if durations ≥ 1][d sum² if ≥ 2]
+///   H transitions, (X from, X to, W count) each, then each one's d sum [d sum² if count ≥ 2];  [W, d, [d]] '~other' bucket
+///   B p path entries: B×p flags, X×p names, p × (i4 ts delta | d ts if flags &amp; 32 | H ts delta if flags &amp; 64),
+///     durations (D | d if flags &amp; 16) of those with flags &amp; 8
+/// r tail rows: B flags (1 action | 2 success known | 4 succeeded | 8-16 duration: none, H, I4, d
+///   | 32-64 ts: i4 delta from the previous row, d absolute, H delta), X name, ts, [duration]
 /// k × 8-byte event-id digests (absent from the scripts' replies)
 /// </code>
 /// <para>A sum of squares left out equals the stored sum squared exactly (one term: 0 + x·x).</para>
 /// <para>Runs once per session per batch on the live path, so it reads the bytes in place; the
 /// only strings it makes are names and transition keys, which repeat across sessions and come
-/// from <see cref="NameCache"/>.</para>
+/// from <see cref="NameCache"/> (a transition first seen in the tail is made by the fold).</para>
 /// </remarks>
 public static class SessionStateCodec
 {
     /// <summary>The layout version this reader understands.</summary>
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     /// <summary>Decodes a packed state; the trailing event-id digests may be present or not.</summary>
-    public static SessionState Decode(string sessionId, ReadOnlySpan<byte> packed)
+    /// <param name="sessionId">The session the state belongs to.</param>
+    /// <param name="packed">The packed state.</param>
+    /// <param name="limits">The caps the script applied, which replaying the tail applies too.</param>
+    public static SessionState Decode(string sessionId, ReadOnlySpan<byte> packed, SessionLimits limits)
     {
         var r = new Reader(packed);
         if (r.Byte() != Version)
@@ -45,11 +58,40 @@ public static class SessionStateCodec
         }
         int flags = r.Byte();
         r.UInt16(); // event-id digests: only the script reads them
-        var w = flags & 3;
+        int aggregateBytes = r.UInt16();
+        int tailRows = r.UInt16();
+        if (tailRows > 0)
+        {
+            r.Double(); // the last row's ts, from which the script deltas the next row
+        }
         var wideIndex = (flags & 4) != 0;
         var wideLengths = (flags & 32) != 0;
 
         var s = new SessionState { SessionId = sessionId };
+        if ((flags & 8) != 0)
+        {
+            s.UserId = NameCache.Get(r.Bytes(r.Index(wideLengths)));
+        }
+        var table = new NameTable(ref r, wideLengths);
+        // The fold adds a step before it drops the oldest, so a full path briefly holds one more.
+        s.RecentPath.Capacity = Math.Min(limits.PathCap + 1, aggregateBytes > 0 ? int.MaxValue : tailRows);
+        if (aggregateBytes > 0)
+        {
+            var end = r.Position + aggregateBytes;
+            ReadAggregates(ref r, s, table, packed, flags);
+            if (r.Position != end)
+            {
+                throw new FormatException("corrupt session state value");
+            }
+        }
+        ReplayTail(ref r, s, table, packed, tailRows, wideIndex, limits);
+        return s;
+    }
+
+    private static void ReadAggregates(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int flags)
+    {
+        var w = flags & 3;
+        var wideIndex = (flags & 4) != 0;
         s.Events = r.Count(w);
         s.Views = r.Count(w);
         s.Actions = r.Count(w);
@@ -65,20 +107,11 @@ public static class SessionStateCodec
         s.GapSumSq = r.Double();
         s.LogGapSum = r.Double();
         s.LogGapSumSq = r.Double();
-        var first = r.Index(wideIndex);
-        var last = r.Index(wideIndex);
-        if ((flags & 8) != 0)
-        {
-            s.UserId = NameCache.Get(r.Bytes(r.Index(wideLengths)));
-        }
-
-        var table = new NameTable(ref r, wideLengths);
-        s.FirstName = table.Get(packed, first);
-        s.LastName = table.Get(packed, last);
+        s.FirstName = table.Get(packed, r.Index(wideIndex));
+        s.LastName = table.Get(packed, r.Index(wideIndex));
         ReadNames(ref r, s, table, packed, w, wideIndex);
         ReadTransitions(ref r, s, table, packed, w, wideIndex, overflow: (flags & 16) != 0);
         ReadPath(ref r, s, table, packed, wideIndex, wideDurations: (flags & 64) != 0);
-        return s;
     }
 
     private static void ReadNames(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int w, bool wideIndex)
@@ -143,7 +176,6 @@ public static class SessionStateCodec
                 : (flags[i] & 32) != 0 ? (long)r.Double()
                 : previous + r.Int32();
         }
-        s.RecentPath.Capacity = count;
         for (var i = 0; i < count; i++)
         {
             int f = flags[i];
@@ -152,6 +184,33 @@ public static class SessionStateCodec
                 : (f & 16) != 0 ? (long)r.Double()
                 : wideDurations ? r.UInt32() : r.UInt16();
             s.RecentPath.Add(new PathStep(ts[i], (f & 1) != 0 ? EventKind.Action : EventKind.View, table.Get(packed, names[i]), success, duration));
+        }
+    }
+
+    /// <summary>Counts the tail's raw events on the aggregates, oldest first, as the script would fold them.</summary>
+    private static void ReplayTail(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int rows, bool wideIndex, SessionLimits limits)
+    {
+        long ts = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            int f = r.Byte();
+            var name = table.Get(packed, r.Index(wideIndex));
+            ts = ((f >> 5) & 3) switch
+            {
+                0 => ts + r.Int32(),
+                1 => (long)r.Double(),
+                2 => ts + r.UInt16(),
+                _ => throw new FormatException("corrupt session state value"),
+            };
+            long? duration = ((f >> 3) & 3) switch
+            {
+                0 => null,
+                1 => r.UInt16(),
+                2 => r.UInt32(),
+                _ => (long)r.Double(),
+            };
+            bool? success = (f & 2) == 0 ? null : (f & 4) != 0;
+            SessionReducer.Fold(s, new PathStep(ts, (f & 1) != 0 ? EventKind.Action : EventKind.View, name, success, duration), limits);
         }
     }
 

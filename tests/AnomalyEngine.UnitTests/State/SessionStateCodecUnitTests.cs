@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using AnomalyEngine.Core.Events;
 using AnomalyEngine.Core.Sessions;
@@ -13,20 +14,132 @@ public sealed class SessionStateCodecUnitTests
 {
     private const long T0 = 1_764_278_400_123;
 
+    private static readonly SessionLimits Limits = SessionLimits.Default;
+
     [Fact]
     public void Decodes_the_narrow_layout_with_every_optional_part()
     {
         var w = new Packed();
-        w.B(1).B(8 | 16).H(2);                                    // byte counts, indexes and lengths, ushort durations,
+        var aggregates = NarrowAggregates();
+        w.B(2).B(8 | 16).H(2);                                    // byte counts, indexes and lengths, ushort durations,
                                                                   // user id, overflow bucket, 2 digests
+        w.H((ushort)aggregates.Length).H(0);                      // no tail
+        w.B(3).Raw("u-1"u8.ToArray());
+        w.Names(wide: false, "/home", "login", "/cart");
+        w.Raw(aggregates);
+        w.Raw(new byte[16]);                                      // event-id digests, not part of the state
+
+        var s = SessionStateCodec.Decode("s1", w.Bytes(), Limits);
+
+        Assert.Equal("s1", s.SessionId);
+        Assert.Equal((6L, 4L, 2L, 1L, 1L, 1L), (s.Events, s.Views, s.Actions, s.Failures, s.Successes, s.OutOfOrder));
+        Assert.Equal((1L, 1L, 3L), (s.FailStreak, s.MaxFailStreak, s.Gaps));
+        Assert.Equal((T0, T0 + 5000, "/home", "login", "u-1"), (s.FirstTs, s.LastTs, s.FirstName, s.LastName, s.UserId));
+        Assert.Equal((5000.0, 12_500_000.0, 8.5, 24.25), (s.GapSum, s.GapSumSq, s.LogGapSum, s.LogGapSumSq));
+
+        Assert.Equal((3L, 0L, 0L, 2L, 7.0, 49.5), Stats(s.Names["/home"]));
+        Assert.Equal((2L, 1L, 2L, 1L, 3.0, 9.0), Stats(s.Names["login"]));
+        Assert.Equal((1L, 0L, 0L, 0L, 0.0, 0.0), Stats(s.Names["/cart"]));
+        Assert.Equal(3, s.Transitions.Count);
+        Assert.Equal((1L, 2.0, 4.0), Stats(s.Transitions[SessionState.TransitionKey("/home", "login")]));
+        Assert.Equal((2L, 4.0, 8.5), Stats(s.Transitions[SessionState.TransitionKey("login", "/home")]));
+        Assert.Equal((1L, 1.5, 2.25), Stats(s.Transitions[SessionState.OverflowKey]));
+        Assert.Equal(NarrowPath, s.RecentPath);
+    }
+
+    [Fact]
+    public void Replays_the_tail_on_the_aggregates_as_the_reducer_folds_it()
+    {
+        var aggregates = NarrowAggregates();
+        var w = new Packed();
+        w.B(2).B(8 | 16).H(0).H((ushort)aggregates.Length).H(3).D(T0 + 4000); // 3 tail rows, the last at T0 + 4000
+        w.B(3).Raw("u-1"u8.ToArray());
+        w.Names(wide: false, "/home", "login", "/cart", "/new");  // "/new" only in the tail
+        w.Raw(aggregates);
+        w.B(32 | 8 | 1 | 2 | 4).B(1).D(T0 + 6000).H(100);         // login succeeded, absolute ts, H duration
+        w.B(64 | 16 | 0).B(3).H(1000).I(70_000);                  // /new, H delta, I4 duration
+        w.B(0 | 24 | 1 | 2).B(0).I(-3000).D(5_000_000_000);       // /home failed, i4 delta back in time, d duration
+
+        var s = SessionStateCodec.Decode("s1", w.Bytes(), Limits);
+
+        // The same as folding the three events on the aggregates alone.
+        var expected = SessionStateCodec.Decode("s1", NarrowValueWithoutTail(aggregates), Limits);
+        PathStep[] tail =
+        [
+            new(T0 + 6000, EventKind.Action, "login", true, 100),
+            new(T0 + 7000, EventKind.View, "/new", null, 70_000),
+            new(T0 + 4000, EventKind.Action, "/home", false, 5_000_000_000),
+        ];
+        foreach (var e in tail)
+        {
+            SessionReducer.Fold(expected, e, Limits);
+        }
+        Assert.Equal(Describe(expected), Describe(s));
+        Assert.Equal((9L, 2L, 2L), (s.Events, s.OutOfOrder, s.Failures));
+        Assert.Equal((T0 + 7000, "/new"), (s.LastTs, s.LastName));
+        Assert.Equal([.. NarrowPath, .. tail], s.RecentPath);
+    }
+
+    [Fact]
+    public void Decodes_a_tail_alone_with_wide_indexes_and_keeps_the_last_path_cap_steps()
+    {
+        // Only a tail (nothing folded yet), name indexes as ushorts, more rows than the path keeps.
+        var events = new List<SessionEvent>();
+        var names = new[] { "/a", "/b", "buy" };
+        var w = new Packed();
+        long ts = T0;
+        for (var i = 0; i < 20; i++)
+        {
+            var action = i % 3 == 2;
+            long? duration = i % 4 == 0 ? 1000 * i : null;
+            int flags = (action ? 1 | 2 : 0) | (duration is null ? 0 : 8);
+            if (i == 0)
+            {
+                w.B((byte)(flags | 32)).H(0).D(ts);               // the first row: absolute ts
+            }
+            else
+            {
+                var delta = i == 7 ? -250 : 1500;                 // one step back in time, as an i4
+                ts += delta;
+                w.B((byte)(flags | (delta < 0 ? 0 : 64))).H((ushort)(i % 3));
+                _ = delta < 0 ? w.I(delta) : w.H((ushort)delta);
+            }
+            if (duration is { } d)
+            {
+                w.H((ushort)d);
+            }
+            events.Add(new SessionEvent("s3", ts, action ? EventKind.Action : EventKind.View, names[i % 3], action ? false : null, duration, null, null));
+        }
+
+        var value = new Packed();
+        value.B(2).B(4).H(0).H(0).H(20).D(ts);                    // wide indexes, no aggregates, 20 rows
+        value.Names(wide: false, names).Raw(w.Bytes());
+
+        var s = SessionStateCodec.Decode("s3", value.Bytes(), Limits);
+
+        var expected = SessionReplayerOf(events);
+        Assert.Equal(Describe(expected), Describe(s));
+        Assert.Equal(Limits.PathCap, s.RecentPath.Count);
+        Assert.Equal(events[^1].Ts, s.RecentPath[^1].Ts);
+    }
+
+    [Fact]
+    public void Rejects_an_unknown_version_and_a_truncated_value()
+    {
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [1, 0, 0, 0, 0, 0, 0, 0], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [2, 0, 0, 0, 0, 0, 1, 0], Limits));
+    }
+
+    /// <summary>The aggregates of a six-event session: byte counts, indexes into "/home", "login", "/cart".</summary>
+    private static byte[] NarrowAggregates()
+    {
+        var w = new Packed();
         foreach (var c in new byte[] { 6, 4, 2, 1, 1, 1, 1, 1, 3 })
         {
             w.B(c);                                               // events .. gaps
         }
         w.D(T0).D(T0 + 5000).D(5000).D(12_500_000).D(8.5).D(24.25);
         w.B(0).B(1);                                              // first /home, last login
-        w.B(3).Raw("u-1"u8.ToArray());
-        w.Names(wide: false, "/home", "login", "/cart");
         w.H(3);
         w.B(0).B(3).B(0).B(0).B(2);                               // /home: two durations
         w.B(1).B(2).B(1).B(2).B(1);                               // login: one duration
@@ -43,65 +156,54 @@ public sealed class SessionStateCodecUnitTests
         w.B(0).B(1).B(1).B(2);                                    // names
         w.D(T0).H(2000).I(-500).I(3500);                          // ts: absolute, then deltas (one backwards)
         w.H(1200).D(5_000_000_000);                               // durations of entries 1 and 4
-        w.Raw(new byte[16]);                                      // event-id digests, not part of the state
-
-        var s = SessionStateCodec.Decode("s1", w.Bytes());
-
-        Assert.Equal("s1", s.SessionId);
-        Assert.Equal((6L, 4L, 2L, 1L, 1L, 1L), (s.Events, s.Views, s.Actions, s.Failures, s.Successes, s.OutOfOrder));
-        Assert.Equal((1L, 1L, 3L), (s.FailStreak, s.MaxFailStreak, s.Gaps));
-        Assert.Equal((T0, T0 + 5000, "/home", "login", "u-1"), (s.FirstTs, s.LastTs, s.FirstName, s.LastName, s.UserId));
-        Assert.Equal((5000.0, 12_500_000.0, 8.5, 24.25), (s.GapSum, s.GapSumSq, s.LogGapSum, s.LogGapSumSq));
-
-        Assert.Equal((3L, 0L, 0L, 2L, 7.0, 49.5), Stats(s.Names["/home"]));
-        Assert.Equal((2L, 1L, 2L, 1L, 3.0, 9.0), Stats(s.Names["login"]));
-        Assert.Equal((1L, 0L, 0L, 0L, 0.0, 0.0), Stats(s.Names["/cart"]));
-        Assert.Equal(3, s.Transitions.Count);
-        Assert.Equal((1L, 2.0, 4.0), Stats(s.Transitions[SessionState.TransitionKey("/home", "login")]));
-        Assert.Equal((2L, 4.0, 8.5), Stats(s.Transitions[SessionState.TransitionKey("login", "/home")]));
-        Assert.Equal((1L, 1.5, 2.25), Stats(s.Transitions[SessionState.OverflowKey]));
-
-        Assert.Equal(
-            new[]
-            {
-                new PathStep(T0, EventKind.View, "/home", null, 1200),
-                new PathStep(T0 + 2000, EventKind.Action, "login", true, null),
-                new PathStep(T0 + 1500, EventKind.Action, "login", false, null),
-                new PathStep(T0 + 5000, EventKind.View, "/cart", null, 5_000_000_000),
-            },
-            s.RecentPath);
+        return w.Bytes();
     }
 
-    [Fact]
-    public void Decodes_wide_counts_and_indexes()
+    private static byte[] NarrowValueWithoutTail(byte[] aggregates)
     {
         var w = new Packed();
-        w.B(1).B(1 | 4 | 32 | 64).H(0);                           // ushort counts, indexes and lengths, uint durations, no user id
-        foreach (var c in new ushort[] { 300, 300, 0, 0, 0, 0, 0, 0, 299 })
-        {
-            w.H(c);
-        }
-        w.D(T0).D(T0 + 299).D(299).D(299).D(1).D(1);
-        w.H(0).H(0);
-        w.Names(wide: true, "/a");
-        w.H(1).H(0).H(300).H(0).H(0).H(0);
-        w.H(1).H(0).H(0).H(299).D(2.0).D(3.0);
-        w.B(1).B(32 | 8).H(0).D(T0 + 299).I(70_000);
-
-        var s = SessionStateCodec.Decode("s2", w.Bytes());
-
-        Assert.Equal((300L, 300L, 299L), (s.Events, s.Views, s.Gaps));
-        Assert.Null(s.UserId);
-        Assert.Equal((300L, 0L, 0L, 0L, 0.0, 0.0), Stats(s.Names["/a"]));
-        Assert.Equal((299L, 2.0, 3.0), Stats(s.Transitions[SessionState.TransitionKey("/a", "/a")]));
-        Assert.Equal(new[] { new PathStep(T0 + 299, EventKind.View, "/a", null, 70_000) }, s.RecentPath);
+        w.B(2).B(8 | 16).H(0).H((ushort)aggregates.Length).H(0);
+        w.B(3).Raw("u-1"u8.ToArray());
+        w.Names(wide: false, "/home", "login", "/cart");
+        return w.Raw(aggregates).Bytes();
     }
 
-    [Fact]
-    public void Rejects_an_unknown_version_and_a_truncated_value()
+    private static readonly PathStep[] NarrowPath =
+    [
+        new(T0, EventKind.View, "/home", null, 1200),
+        new(T0 + 2000, EventKind.Action, "login", true, null),
+        new(T0 + 1500, EventKind.Action, "login", false, null),
+        new(T0 + 5000, EventKind.View, "/cart", null, 5_000_000_000),
+    ];
+
+    private static SessionState SessionReplayerOf(List<SessionEvent> events)
     {
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [2, 0, 0, 0]));
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [1, 0, 0, 0, 1, 1]));
+        var reducer = new SessionReducer(Limits);
+        var s = new SessionState { SessionId = "s3" };
+        foreach (var e in events)
+        {
+            reducer.Apply(s, e);
+        }
+        return s;
+    }
+
+    /// <summary>Every field of a state as text, doubles to the bit, names and transitions in order.</summary>
+    private static string Describe(SessionState s)
+    {
+        var b = new StringBuilder();
+        b.Append(CultureInfo.InvariantCulture, $"{s.SessionId} {s.UserId} {s.Events} {s.Views} {s.Actions} {s.Failures} {s.Successes} {s.OutOfOrder} ");
+        b.Append(CultureInfo.InvariantCulture, $"{s.FirstTs} {s.LastTs} {s.FirstName} {s.LastName} {s.FailStreak} {s.MaxFailStreak} {s.Gaps} ");
+        b.Append(CultureInfo.InvariantCulture, $"{s.GapSum:R} {s.GapSumSq:R} {s.LogGapSum:R} {s.LogGapSumSq:R}\n");
+        foreach (var (name, n) in s.Names.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            b.Append(CultureInfo.InvariantCulture, $"{name} {Stats(n)}\n");
+        }
+        foreach (var (key, t) in s.Transitions.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            b.Append(CultureInfo.InvariantCulture, $"{key} {Stats(t)}\n");
+        }
+        b.AppendJoin('\n', s.RecentPath);
+        return b.ToString();
     }
 
     private static (long, long, long, long, double, double) Stats(NameStats n) =>
