@@ -55,7 +55,11 @@ public sealed class SessionReducer(SessionLimits limits)
     /// <param name="s">The state to update.</param>
     /// <param name="e">The event as the path keeps it (success only for actions).</param>
     /// <param name="limits">The caps to apply.</param>
-    public static void Fold(SessionState s, in PathStep e, SessionLimits limits)
+    /// <param name="newKey">
+    /// Makes the string of a transition key the state does not hold yet (the decoder shares them
+    /// through its name cache); null: a new string.
+    /// </param>
+    public static void Fold(SessionState s, in PathStep e, SessionLimits limits, Func<ReadOnlySpan<char>, string>? newKey = null)
     {
         s.Events++;
         if (e.Kind == EventKind.View)
@@ -67,11 +71,14 @@ public sealed class SessionReducer(SessionLimits limits)
             s.Actions++;
         }
 
-        var name = s.Names.ContainsKey(e.Name) || s.Names.Count < limits.NameCap ? e.Name : SessionState.OverflowKey;
-        if (!s.Names.TryGetValue(name, out var ns))
+        if (!s.Names.TryGetValue(e.Name, out var ns))
         {
-            ns = new NameStats();
-            s.Names[name] = ns;
+            var tracked = s.Names.Count < limits.NameCap ? e.Name : SessionState.OverflowKey;
+            if (!s.Names.TryGetValue(tracked, out ns))
+            {
+                ns = new NameStats();
+                s.Names[tracked] = ns;
+            }
         }
         ns.Count++;
 
@@ -120,7 +127,7 @@ public sealed class SessionReducer(SessionLimits limits)
             s.LogGapSum += lg;
             s.LogGapSumSq += lg * lg;
 
-            var ts = TrackedTransition(s, s.LastName!, e.Name, limits);
+            var ts = TrackedTransition(s, s.LastName!, e.Name, limits, newKey);
             ts.Count++;
             ts.LogGapSum += lg;
             ts.LogGapSumSq += lg * lg;
@@ -164,7 +171,7 @@ public sealed class SessionReducer(SessionLimits limits)
     /// is looked up as a span and made a string only for a new entry, so replaying a session's
     /// known transitions allocates nothing.
     /// </summary>
-    private static TransitionStats TrackedTransition(SessionState s, string from, string to, SessionLimits limits)
+    private static TransitionStats TrackedTransition(SessionState s, string from, string to, SessionLimits limits, Func<ReadOnlySpan<char>, string>? newKey)
     {
         var length = from.Length + 1 + to.Length;
         char[]? rented = null;
@@ -174,7 +181,8 @@ public sealed class SessionReducer(SessionLimits limits)
         to.CopyTo(key[(from.Length + 1)..]);
         if (!s.Transitions.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out var t))
         {
-            var tracked = s.Transitions.Count < limits.TransitionCap ? key.ToString() : SessionState.OverflowKey;
+            var tracked = s.Transitions.Count >= limits.TransitionCap ? SessionState.OverflowKey
+                : newKey is null ? key.ToString() : newKey(key);
             if (!s.Transitions.TryGetValue(tracked, out t))
             {
                 t = new TransitionStats();

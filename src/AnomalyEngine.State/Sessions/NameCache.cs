@@ -18,7 +18,7 @@ internal static class NameCache
     /// <summary>Most strings kept.</summary>
     public const int Capacity = 4096;
 
-    /// <summary>Longest UTF-8 value interned; longer ones are allocated each time.</summary>
+    /// <summary>Longest value interned (UTF-8 bytes, or chars); longer ones are allocated each time.</summary>
     public const int MaxBytes = 128;
 
     private static readonly ConcurrentDictionary<string, string> Map = new(StringComparer.Ordinal);
@@ -38,7 +38,16 @@ internal static class NameCache
             return Encoding.UTF8.GetString(utf8);
         }
         Span<char> buffer = stackalloc char[MaxBytes];
-        var chars = buffer[..Encoding.UTF8.GetChars(utf8, buffer)];
+        return Get(buffer[..Encoding.UTF8.GetChars(utf8, buffer)]);
+    }
+
+    /// <summary>The string of these characters, shared when it was seen before.</summary>
+    public static string Get(ReadOnlySpan<char> chars)
+    {
+        if (chars.Length > MaxBytes)
+        {
+            return chars.ToString();
+        }
         if (Lookup.TryGetValue(chars, out var found))
         {
             return found;

@@ -38,7 +38,7 @@ namespace AnomalyEngine.State.Sessions;
 /// <para>A sum of squares left out equals the stored sum squared exactly (one term: 0 + x·x).</para>
 /// <para>Runs once per session per batch on the live path, so it reads the bytes in place; the
 /// only strings it makes are names and transition keys, which repeat across sessions and come
-/// from <see cref="NameCache"/> (a transition first seen in the tail is made by the fold).</para>
+/// from <see cref="NameCache"/>.</para>
 /// </remarks>
 public static class SessionStateCodec
 {
@@ -187,9 +187,19 @@ public static class SessionStateCodec
         }
     }
 
+    // One delegate for every decode (a method group would make one per call).
+    private static readonly Func<ReadOnlySpan<char>, string> NewTransitionKey = NameCache.Get;
+
     /// <summary>Counts the tail's raw events on the aggregates, oldest first, as the script would fold them.</summary>
     private static void ReplayTail(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int rows, bool wideIndex, SessionLimits limits)
     {
+        if (rows == 0)
+        {
+            return;
+        }
+        // At most every tracked name and one new transition per row.
+        s.Names.EnsureCapacity(Math.Min(table.Count, limits.NameCap + 1));
+        s.Transitions.EnsureCapacity(Math.Min(s.Transitions.Count + rows, limits.TransitionCap + 1));
         long ts = 0;
         for (var i = 0; i < rows; i++)
         {
@@ -210,7 +220,7 @@ public static class SessionStateCodec
                 _ => (long)r.Double(),
             };
             bool? success = (f & 2) == 0 ? null : (f & 4) != 0;
-            SessionReducer.Fold(s, new PathStep(ts, (f & 1) != 0 ? EventKind.Action : EventKind.View, name, success, duration), limits);
+            SessionReducer.Fold(s, new PathStep(ts, (f & 1) != 0 ? EventKind.Action : EventKind.View, name, success, duration), limits, NewTransitionKey);
         }
     }
 
@@ -236,6 +246,9 @@ public static class SessionStateCodec
                 r.Bytes(_spans[i].Length);
             }
         }
+
+        /// <summary>Names in the table.</summary>
+        public int Count => _spans.Length;
 
         public string Get(ReadOnlySpan<byte> packed, int index) =>
             _strings[index] ??= NameCache.Get(Slice(packed, index));
