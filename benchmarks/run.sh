@@ -93,7 +93,7 @@ RCLI="redis-cli -p $REDIS_PORT"
 log "(a) limit: redis-benchmark, EVALSHA apply_events.lua, 1 event per call, $LIMIT_PROCS x $LIMIT_CLIENTS clients, -P $LIMIT_PIPELINE"
 SHA=$($RCLI SCRIPT LOAD "$(cat src/AnomalyEngine.State/Scripts/apply_events.lua)")
 TS=$(( $(date +%s) * 1000 - 600000 ))
-# ARGV as RedisSessionStore sends it: ttl, path cap, name cap, transition cap, event-id cap, count,
+# ARGV as RedisSessionStore sends it: ttl, path cap, name cap, transition cap, event-id cap, tail cap, count,
 # then ts, kind, name, success, duration_ms, user_id, event-id digest. Session keys are drawn from
 # as many sessions as the engine load keeps live ($SESSIONS), so states grow to comparable sizes.
 # The engine sends an 8-byte digest of each event id; the script keeps the argument's last 8
@@ -104,8 +104,8 @@ KINDS=(1 1 1 2)
 SUCC=("" "" "" 1)
 for i in $(seq 0 $((LIMIT_PROCS - 1))); do
   redis-benchmark -p "$REDIS_PORT" -c "$LIMIT_CLIENTS" -P "$LIMIT_PIPELINE" -n "$LIMIT_REQUESTS" -r "$SESSIONS" -q \
-    EVALSHA "$SHA" 1 'ae:{default:lim__rand_int__}:ps' \
-    1800000 16 128 256 1024 1 "$TS" "${KINDS[$i]}" "${NAMES[$i]}" "${SUCC[$i]}" 1200 "" 'e__rand_int____rand_int__' \
+    EVALSHA "$SHA" 1 'ae:{default:lim__rand_int__}:ps2' \
+    1800000 16 128 256 1024 64 1 "$TS" "${KINDS[$i]}" "${NAMES[$i]}" "${SUCC[$i]}" 1200 "" 'e__rand_int____rand_int__' \
     >"$WORK/limit.$i.out" 2>&1 &
 done
 wait
@@ -159,22 +159,30 @@ log "live state: 20 sessions x 50 events, with and without event ids"
 state_bytes() { # run id -> average MEMORY USAGE of its 20 sessions' one key (the packed state)
   local total=0 s b
   for s in $(seq 0 19); do
-    b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:ps" SAMPLES 0)
+    b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:ps2" SAMPLES 0)
     total=$((total + ${b:-0}))
   done
   echo $((total / 20))
 }
-# Reads the header of session 0's packed state (layout: apply_events.lua): value length, bytes of
-# event-id digests, events counted.
+# Reads session 0's packed state (layout: apply_events.lua): value length, bytes of event-id
+# digests, events counted (folded ones from the aggregates' first count, plus the tail's rows).
 STATE_HEADER='local u = string.unpack or struct.unpack
 local v = redis.call("GET", KEYS[1])
-local flags, k = u("<BH", v, 2)
-return {#v, 8 * k, (u(({"<B", "<H", "<I4", "<d"})[flags % 4 + 1], v, 5))}'
+local _, flags, k, folded, rows, pos = u("<BBHHH", v, 1)
+if rows > 0 then pos = pos + 8 end
+local L = flags % 64 >= 32 and "<H" or "<B"
+local len, m, names = 0, 0, 0
+if flags % 16 >= 8 then len, pos = u(L, v, pos); pos = pos + len end
+m, pos = u("<H", v, pos)
+for _ = 1, m do len, pos = u(L, v, pos); names = names + len end
+local events = rows
+if folded > 0 then events = events + u(({"<B", "<H", "<I4", "<d"})[flags % 4 + 1], v, pos + names) end
+return {#v, 8 * k, events}'
 run_load mem_ids --mode unary --max --sessions 20 --events 1000 --events-per-session 50 --warmup 0 --duration 120 --run-id "mi$$"
 run_load mem_noids --mode unary --max --sessions 20 --events 1000 --events-per-session 50 --warmup 0 --duration 120 --run-id "mn$$" --no-event-ids
 STATE_IDS=$(state_bytes "mi$$")
 STATE_NOIDS=$(state_bytes "mn$$")
-read -r VALUE_BYTES ID_BYTES EVENTS_CHECK <<<"$($RCLI EVAL "$STATE_HEADER" 1 "ae:{default:mi$$-0-0}:ps" | tr '\n' ' ')"
+read -r VALUE_BYTES ID_BYTES EVENTS_CHECK <<<"$($RCLI EVAL "$STATE_HEADER" 1 "ae:{default:mi$$-0-0}:ps2" | tr '\n' ' ')"
 STATE_PARTS="one key; session 0: value $VALUE_BYTES B, of which event-id digests $ID_BYTES B"
 log "state per 50-event session: $STATE_IDS B with event ids ($STATE_PARTS), $STATE_NOIDS B without (session 0 holds $EVENTS_CHECK events)"
 

@@ -10,6 +10,7 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ARGV[1] == '1' then
   redis.call('DEL', KEYS[1])
 end
--- The header's third field counts the 8-byte digests that end the value.
+-- The header's third field (at byte 3 in every layout version) counts the 8-byte digests that end
+-- the value; the rest, aggregates and tail alike, is returned for SessionStateCodec to read.
 local k = upk('<H', raw, 3)
 return {string.sub(raw, 1, #raw - 8 * k), ttl}
