@@ -75,6 +75,15 @@ local I4 = 4294967296
 -- x has bit b (a power of two) set; Lua 5.1 has no bitwise operators.
 local function has(x, b) return floor(x / b) % 2 == 1 end
 
+-- How a ts is stored after the previous one's (nil: none), as flag bits 32-64 of a path entry or a
+-- tail row: code 0 an i4 delta, 1 an absolute d, 2 an H delta (bits = 32 × code); and the value.
+local function ts_code(prev, ts)
+  local delta = prev and ts - prev
+  if delta and delta >= 0 and delta < 65536 then return 2, delta end
+  if delta and delta >= -2147483648 and delta < 2147483648 then return 0, delta end
+  return 1, ts
+end
+
 -- Unpacks a whole column: its values as a list, and the position after it.
 local function column(fmt, raw, pos)
   local t = {upk('<' .. fmt, raw, pos)}
@@ -197,21 +206,15 @@ end
 if r + applied <= tail_cap and (X == 'H' or #tbl <= 256) and (L == 'H' or not long) then
   local codes, vals, prev = {}, {}, last_ts
   for j = 1, applied do
-    local f, ts, dur = EF[j], ET[j], ED[j]
-    local delta = prev and ts - prev
-    local tc = 1
-    if delta and delta >= 0 and delta < 65536 then
-      tc = 2
-    elseif delta and delta >= -2147483648 and delta < 2147483648 then
-      tc = 0
-    end
+    local dur = ED[j]
+    local tc, tv = ts_code(prev, ET[j])
     local dc = not dur and 0 or dur < 65536 and 1 or dur < I4 and 2 or 3
     codes[#codes + 1] = 'B' .. X .. TS_CODES[tc] .. DURATION_CODES[dc]
-    vals[#vals + 1] = f + 8 * dc + 32 * tc
+    vals[#vals + 1] = EF[j] + 8 * dc + 32 * tc
     vals[#vals + 1] = index[EN[j]]
-    vals[#vals + 1] = tc == 1 and ts or delta
+    vals[#vals + 1] = tv
     if dur then vals[#vals + 1] = dur end
-    prev = ts
+    prev = ET[j]
   end
   local new_lens, new_names = {}, {}
   for i = m0 + 1, #tbl do
@@ -297,11 +300,11 @@ if blen > 0 then
   pn, pos = upk('<B', raw, pos)
   stored, pos = column(rep('B', pn), raw, pos)
   PN, pos = column(rep(X, pn), raw, pos)
-  -- Flags stay below 128, and 32 and 64 never come together, so bits are read by comparison
-  -- (cheaper than has()).
+  -- Flags stay below 128, and 32 and 64 never come together, so bits are read by comparison and
+  -- division (cheaper than has()).
   for j = 1, pn do
     local f = stored[j]
-    tcodes[j] = f >= 64 and 'H' or f >= 32 and 'd' or 'i4'
+    tcodes[j] = TS_CODES[floor(f / 32)]
     if f % 16 >= 8 then dcodes[#dcodes + 1] = f % 32 >= 16 and 'd' or D end
   end
   local ts, du
@@ -310,7 +313,7 @@ if blen > 0 then
   local t, q = 0, 0
   for j = 1, pn do
     local f = stored[j]
-    if f >= 32 and f < 64 then t = ts[j] else t = t + ts[j] end
+    if floor(f / 32) == 1 then t = ts[j] else t = t + ts[j] end
     PF[j], PT[j], PD[j] = f % 16, t, false
     if f % 16 >= 8 then
       q = q + 1
@@ -509,20 +512,10 @@ for j = p0, pn do
     end
     dvals[#dvals + 1] = dur
   end
-  local delta = prev and ts - prev
-  if delta and delta >= 0 and delta < 65536 then
-    tcodes[#tcodes + 1] = 'H'
-    tvals[#tvals + 1] = delta
-    f = f + 64
-  elseif delta and delta >= -2147483648 and delta < 2147483648 then
-    tcodes[#tcodes + 1] = 'i4'
-    tvals[#tvals + 1] = delta
-  else
-    tcodes[#tcodes + 1] = 'd'
-    tvals[#tvals + 1] = ts
-    f = f + 32
-  end
-  fcol[#fcol + 1] = f
+  local tc, tv = ts_code(prev, ts)
+  tcodes[#tcodes + 1] = TS_CODES[tc]
+  tvals[#tvals + 1] = tv
+  fcol[#fcol + 1] = f + 32 * tc
   prev = ts
 end
 out[#out + 1] = pack('<B' .. rep('B', #fcol), #fcol, unpack(fcol))

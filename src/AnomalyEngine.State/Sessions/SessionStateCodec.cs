@@ -172,9 +172,7 @@ public static class SessionStateCodec
         long previous = 0;
         for (var i = 0; i < count; i++)
         {
-            previous = ts[i] = (flags[i] & 64) != 0 ? previous + r.UInt16()
-                : (flags[i] & 32) != 0 ? (long)r.Double()
-                : previous + r.Int32();
+            previous = ts[i] = r.Ts(flags[i], previous);
         }
         for (var i = 0; i < count; i++)
         {
@@ -205,13 +203,7 @@ public static class SessionStateCodec
         {
             int f = r.Byte();
             var name = table.Get(packed, r.Index(wideIndex));
-            ts = ((f >> 5) & 3) switch
-            {
-                0 => ts + r.Int32(),
-                1 => (long)r.Double(),
-                2 => ts + r.UInt16(),
-                _ => throw new FormatException("corrupt session state value"),
-            };
+            ts = r.Ts(f, ts);
             long? duration = ((f >> 3) & 3) switch
             {
                 0 => null,
@@ -311,6 +303,18 @@ public static class SessionStateCodec
             1 => UInt16(),
             2 => UInt32(),
             _ => (long)Double(),
+        };
+
+        /// <summary>
+        /// A path entry's or tail row's ts, stored as its flags' bits 32-64 say (the same in both):
+        /// an i4 delta from <paramref name="previous"/>, an absolute double (32), or a ushort delta (64).
+        /// </summary>
+        public long Ts(int flags, long previous) => ((flags >> 5) & 3) switch
+        {
+            0 => previous + Int32(),
+            1 => (long)Double(),
+            2 => previous + UInt16(),
+            _ => throw new FormatException("corrupt session state value"),
         };
 
         /// <summary>A sum and sum of squares over <paramref name="terms"/> terms, stored as the script leaves them out.</summary>
