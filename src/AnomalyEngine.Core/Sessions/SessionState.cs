@@ -35,8 +35,10 @@ public readonly record struct PathStep(long Ts, EventKind Kind, string Name, boo
 
 /// <summary>
 /// A live session as the engine keeps it: aggregates sufficient for every feature, bounded by
-/// <see cref="SessionLimits"/>. Built by the Redis script on the live path and by
-/// <see cref="SessionReducer"/> offline; features read only this type, so both paths score alike.
+/// <see cref="SessionLimits"/>. Built on the live path by the Redis script (the aggregates of the
+/// older events) and the store's decoder (which replays the newest, unfolded events through
+/// <see cref="SessionReducer.Fold"/>), and offline by <see cref="SessionReducer"/>; features read
+/// only this type, so both paths score alike.
 /// </summary>
 public sealed class SessionState
 {

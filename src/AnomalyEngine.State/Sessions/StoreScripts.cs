@@ -6,8 +6,8 @@ using StackExchange.Redis;
 namespace AnomalyEngine.State.Sessions;
 
 /// <summary>
-/// A Lua script with its SHA1, run as EVALSHA so the script text (about 5 KB for
-/// apply_events.lua) is not re-sent and re-hashed by the server on every call.
+/// A Lua script with its SHA1, run as EVALSHA so the script text (about 20 KB for
+/// apply_events.lua, most of it comments) is not re-sent and re-hashed by the server on every call.
 /// </summary>
 /// <remarks>
 /// On NOSCRIPT (a restarted server, a failover, SCRIPT FLUSH, a new cluster node) it falls back

@@ -95,6 +95,7 @@ public sealed class SessionParityTests : IAsyncLifetime
         return (applied, duplicates);
     }
 
+    // Both reducers add the same terms in the same order, so the sums agree to the bit.
     private static void AssertSame(SessionState expected, SessionState actual)
     {
         Assert.Equal(
@@ -103,31 +104,28 @@ public sealed class SessionParityTests : IAsyncLifetime
         Assert.Equal((expected.FirstTs, expected.LastTs, expected.FirstName, expected.LastName, expected.UserId),
             (actual.FirstTs, actual.LastTs, actual.FirstName, actual.LastName, actual.UserId));
         Assert.Equal((expected.FailStreak, expected.MaxFailStreak, expected.Gaps), (actual.FailStreak, actual.MaxFailStreak, actual.Gaps));
-        Close(expected.GapSum, actual.GapSum);
-        Close(expected.GapSumSq, actual.GapSumSq);
-        Close(expected.LogGapSum, actual.LogGapSum);
-        Close(expected.LogGapSumSq, actual.LogGapSumSq);
+        Assert.Equal(expected.GapSum, actual.GapSum);
+        Assert.Equal(expected.GapSumSq, actual.GapSumSq);
+        Assert.Equal(expected.LogGapSum, actual.LogGapSum);
+        Assert.Equal(expected.LogGapSumSq, actual.LogGapSumSq);
         Assert.Equal(expected.Names.Keys.Order(StringComparer.Ordinal), actual.Names.Keys.Order(StringComparer.Ordinal));
         foreach (var (name, e) in expected.Names)
         {
             var a = actual.Names[name];
             Assert.Equal((e.Count, e.Failures, e.Attempts, e.Durations), (a.Count, a.Failures, a.Attempts, a.Durations));
-            Close(e.LogDurationSum, a.LogDurationSum);
-            Close(e.LogDurationSumSq, a.LogDurationSumSq);
+            Assert.Equal(e.LogDurationSum, a.LogDurationSum);
+            Assert.Equal(e.LogDurationSumSq, a.LogDurationSumSq);
         }
         Assert.Equal(expected.Transitions.Keys.Order(StringComparer.Ordinal), actual.Transitions.Keys.Order(StringComparer.Ordinal));
         foreach (var (key, e) in expected.Transitions)
         {
             var a = actual.Transitions[key];
             Assert.Equal(e.Count, a.Count);
-            Close(e.LogGapSum, a.LogGapSum);
-            Close(e.LogGapSumSq, a.LogGapSumSq);
+            Assert.Equal(e.LogGapSum, a.LogGapSum);
+            Assert.Equal(e.LogGapSumSq, a.LogGapSumSq);
         }
         Assert.Equal(expected.RecentPath, actual.RecentPath);
     }
-
-    // Both reducers add the same terms in the same order, so the sums agree to the bit.
-    private static void Close(double expected, double actual) => Assert.Equal(expected, actual);
 
     private static List<SessionEvent> RandomEvents(string session, int seed, int count, bool retries)
     {
