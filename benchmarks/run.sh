@@ -104,7 +104,7 @@ KINDS=(1 1 1 2)
 SUCC=("" "" "" 1)
 for i in $(seq 0 $((LIMIT_PROCS - 1))); do
   redis-benchmark -p "$REDIS_PORT" -c "$LIMIT_CLIENTS" -P "$LIMIT_PIPELINE" -n "$LIMIT_REQUESTS" -r "$SESSIONS" -q \
-    EVALSHA "$SHA" 1 'ae:{default:lim__rand_int__}:ps2' \
+    EVALSHA "$SHA" 1 'ae:{default:lim__rand_int__}:ps3' \
     1800000 16 128 256 1024 64 1 "$TS" "${KINDS[$i]}" "${NAMES[$i]}" "${SUCC[$i]}" 1200 "" 'e__rand_int____rand_int__' \
     >"$WORK/limit.$i.out" 2>&1 &
 done
@@ -159,7 +159,7 @@ log "live state: 20 sessions x 50 events, with and without event ids"
 state_bytes() { # run id -> average MEMORY USAGE of its 20 sessions' one key (the packed state)
   local total=0 s b
   for s in $(seq 0 19); do
-    b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:ps2" SAMPLES 0)
+    b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:ps3" SAMPLES 0)
     total=$((total + ${b:-0}))
   done
   echo $((total / 20))
@@ -170,11 +170,11 @@ STATE_HEADER='local u = string.unpack or struct.unpack
 local v = redis.call("GET", KEYS[1])
 local _, flags, k, folded, rows, pos = u("<BBHHH", v, 1)
 if rows > 0 then pos = pos + 8 end
-local L = flags % 64 >= 32 and "<H" or "<B"
+local L = flags % 64 >= 32 and "H" or "B"
 local len, m, names = 0, 0, 0
-if flags % 16 >= 8 then len, pos = u(L, v, pos); pos = pos + len end
+if flags % 16 >= 8 then len, pos = u("<" .. L, v, pos); pos = pos + len end
 m, pos = u("<H", v, pos)
-for _ = 1, m do len, pos = u(L, v, pos); names = names + len end
+for _ = 1, m do _, len, pos = u("<" .. L .. L, v, pos); names = names + len end
 local events = rows
 if folded > 0 then events = events + u(({"<B", "<H", "<I4", "<d"})[flags % 4 + 1], v, pos + names) end
 return {#v, 8 * k, events}'
@@ -182,7 +182,7 @@ run_load mem_ids --mode unary --max --sessions 20 --events 1000 --events-per-ses
 run_load mem_noids --mode unary --max --sessions 20 --events 1000 --events-per-session 50 --warmup 0 --duration 120 --run-id "mn$$" --no-event-ids
 STATE_IDS=$(state_bytes "mi$$")
 STATE_NOIDS=$(state_bytes "mn$$")
-read -r VALUE_BYTES ID_BYTES EVENTS_CHECK <<<"$($RCLI EVAL "$STATE_HEADER" 1 "ae:{default:mi$$-0-0}:ps2" | tr '\n' ' ')"
+read -r VALUE_BYTES ID_BYTES EVENTS_CHECK <<<"$($RCLI EVAL "$STATE_HEADER" 1 "ae:{default:mi$$-0-0}:ps3" | tr '\n' ' ')"
 STATE_PARTS="one key; session 0: value $VALUE_BYTES B, of which event-id digests $ID_BYTES B"
 log "state per 50-event session: $STATE_IDS B with event ids ($STATE_PARTS), $STATE_NOIDS B without (session 0 holds $EVENTS_CHECK events)"
 

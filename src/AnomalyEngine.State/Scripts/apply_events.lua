@@ -19,11 +19,11 @@
 -- order, and leaves the tail empty. Folding later changes only the storage: the reader replays
 -- the tail on the aggregates with the same fold, so the state read back is the same.
 --
--- Packed state, version 2, little-endian. X is the name index width: B when the name table has at
+-- Packed state, version 3, little-endian. X is the name index width: B when the name table has at
 -- most 256 names, else H. L is the string length width. The aggregates are stored column by
 -- column, so that one unpack or pack call reads or writes a whole column (each call has a fixed
 -- cost in Lua).
---   B version (2)
+--   B version (3)
 --   B flags: 1-2 count width W of the aggregates (0 B, 1 H, 2 I4, 3 d) | 4 X is H | 8 user id
 --            present | 16 overflow transition present | 32 L is H, else B (some name or the user
 --            id is longer than 255 bytes) | 64 D is I4, else H (path durations that are not d:
@@ -33,8 +33,10 @@
 --   H r, tail rows
 --   [d ts of the last tail row, when r > 0] (the next row's ts is a delta from it)
 --   [L length, bytes] user id (the latest non-empty one, folded or not), when flagged
---   H m, L×m name lengths, the m names' UTF-8 bytes (each name once; the aggregates and the tail
---     refer to it by 0-based index)
+--   H m, (L shared, L suffix)×m, the m suffixes' bytes: the name table, each name once, in the
+--     order first seen (the aggregates and the tail refer to a name by its 0-based index). A name
+--     is stored as the length of the prefix it shares with the name before it (0 for the first)
+--     and the bytes after that prefix; names of one site share long prefixes (/product/48213).
 --   the aggregates (W is at most the folded event count: B if < 2^8, H if < 2^16, I4 if < 2^32):
 --     W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
 --     d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²
@@ -57,7 +59,7 @@
 local pack = string.pack or struct.pack
 local upk = string.unpack or struct.unpack
 local unpack = unpack or table.unpack
-local rep, sub, find, concat = string.rep, string.sub, string.find, table.concat
+local rep, sub, find, byte, concat = string.rep, string.sub, string.find, string.byte, table.concat
 local floor, min, max, log = math.floor, math.min, math.max, math.log
 local key = KEYS[1]
 local ttl = tonumber(ARGV[1])
@@ -97,12 +99,12 @@ end
 local raw = redis.call('GET', key)
 local flags, blen, r, last_ts = 0, 0, 0, nil
 local X, L, uid = 'B', 'B', nil
-local tbl, lens, index = {}, {}, {} -- the name table, its names' byte lengths, and name -> index
+local tbl, index = {}, {} -- the name table and name -> index
 local lens_at, names_at, body_at, tail_at, ids_at
 if raw then
   local version, k, pos
   version, flags, k, blen, r, pos = upk('<BBHHH', raw, 1)
-  if version ~= 2 then return redis.error_reply('unknown session state version') end
+  if version ~= 3 then return redis.error_reply('unknown session state version') end
   if r > 0 then last_ts, pos = upk('<d', raw, pos) end
   X = has(flags, 4) and 'H' or 'B'
   L = has(flags, 32) and 'H' or 'B'
@@ -112,13 +114,14 @@ if raw then
     uid = sub(raw, pos, pos + len - 1)
     pos = pos + len
   end
-  local m
+  local m, lens, name
   m, lens_at = upk('<H', raw, pos)
-  lens, names_at = column(rep(L, m), raw, lens_at)
-  pos = names_at
+  lens, names_at = column(rep(L .. L, m), raw, lens_at)
+  pos, name = names_at, ''
   for j = 1, m do
-    local name = sub(raw, pos, pos + lens[j] - 1)
-    pos = pos + lens[j]
+    local n = lens[2 * j]
+    name = sub(name, 1, lens[2 * j - 1]) .. sub(raw, pos, pos + n - 1)
+    pos = pos + n
     tbl[j] = name
     index[name] = j - 1
   end
@@ -132,11 +135,26 @@ local function name_index(name)
   local i = index[name]
   if not i then
     tbl[#tbl + 1] = name
-    lens[#tbl] = #name
     i = #tbl - 1
     index[name] = i
   end
   return i
+end
+
+-- names[from..] as the name table stores them, each after the name before it (prev for the
+-- first: the table's last name, or ''): the (shared prefix length, suffix length) pairs packed
+-- with L, and the suffixes. Appending names thus leaves the stored table as it is.
+local function code_names(names, from, prev)
+  local lens, suffixes = {}, {}
+  for i = from, #names do
+    local name, s, k = names[i], 0, #suffixes + 1
+    local n = min(#name, #prev)
+    while s < n and byte(name, s + 1) == byte(prev, s + 1) do s = s + 1 end
+    lens[2 * k - 1], lens[2 * k] = s, #name - s
+    suffixes[k] = sub(name, s + 1)
+    prev = name
+  end
+  return pack('<' .. rep(L .. L, #suffixes), unpack(lens)), concat(suffixes)
 end
 
 -- An id digest is remembered if this batch added it or it sits at an 8-byte boundary of the
@@ -216,17 +234,13 @@ if r + applied <= tail_cap and (X == 'H' or #tbl <= 256) and (L == 'H' or not lo
     if dur then vals[#vals + 1] = dur end
     prev = ET[j]
   end
-  local new_lens, new_names = {}, {}
-  for i = m0 + 1, #tbl do
-    new_lens[#new_lens + 1] = lens[i]
-    new_names[#new_names + 1] = tbl[i]
-  end
+  local new_lens, new_suffixes = code_names(tbl, m0 + 1, tbl[m0] or '')
   if uid and not has(flags, 8) then flags = flags + 8 end
   local state = concat({
-    pack('<BBHHHd', 2, flags, #ids / 8, blen, r + applied, ET[applied]),
+    pack('<BBHHHd', 3, flags, #ids / 8, blen, r + applied, ET[applied]),
     uid and pack('<' .. L, #uid) .. uid or '',
-    pack('<H', #tbl), raw and sub(raw, lens_at, names_at - 1) or '', pack('<' .. rep(L, #new_lens), unpack(new_lens)),
-    raw and sub(raw, names_at, body_at - 1) or '', concat(new_names),
+    pack('<H', #tbl), raw and sub(raw, lens_at, names_at - 1) or '', new_lens,
+    raw and sub(raw, names_at, body_at - 1) or '', new_suffixes,
     raw and sub(raw, body_at, ids_at - 1) or '',
     pack('<' .. concat(codes), unpack(vals))})
   redis.call('SET', key, state .. ids, 'PX', ttl)
@@ -443,11 +457,10 @@ if nn >= name_cap then
   end
   for j = p0, pn do used[PN[j]] = true end
   local renumber = {}
-  kept, lens = {}, {}
+  kept = {}
   for i = 1, #tbl do
     if used[i - 1] then
       kept[#kept + 1] = tbl[i]
-      lens[#kept] = #tbl[i]
       renumber[i - 1] = #kept - 1
     end
   end
@@ -470,8 +483,8 @@ if X == 'H' then flags = flags + 4 end
 if uid then flags = flags + 8 end
 if other then flags = flags + 16 end
 L = uid and #uid > 255 and 'H' or 'B'
-for i = 1, #lens do
-  if lens[i] > 255 then L = 'H' end
+for i = 1, #kept do
+  if #kept[i] > 255 then L = 'H' end
 end
 if L == 'H' then flags = flags + 32 end
 local D = 'H'
@@ -525,13 +538,13 @@ out[#out + 1] = pack('<' .. concat(dcodes), unpack(dvals))
 local body = concat(out)
 -- Far above what the caps allow (about 15 KB with SessionLimits' defaults and 8-byte counts).
 if #body >= 65536 then return redis.error_reply('session aggregates exceed 64 KB; lower the caps') end
-out = {pack('<BBHHH', 2, flags, #ids / 8, #body, 0)}
+out = {pack('<BBHHH', 3, flags, #ids / 8, #body, 0)}
 if uid then
   out[#out + 1] = pack('<' .. L, #uid)
   out[#out + 1] = uid
 end
-out[#out + 1] = pack('<H' .. rep(L, #lens), #lens, unpack(lens))
-out[#out + 1] = concat(kept)
+out[#out + 1] = pack('<H', #kept)
+out[#out + 1], out[#out + 2] = code_names(kept, 1, '')
 out[#out + 1] = body
 local state = concat(out)
 redis.call('SET', key, state .. ids, 'PX', ttl)

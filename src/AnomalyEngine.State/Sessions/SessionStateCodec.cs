@@ -15,7 +15,7 @@ namespace AnomalyEngine.State.Sessions;
 /// would pass <see cref="SessionLimits.TailCap"/>. The reader decodes the aggregates and replays
 /// the tail on them through <see cref="SessionReducer.Fold"/>, the offline reducer's own fold, so
 /// the state is the same as if every event had been folded, wherever the boundary lies.</para>
-/// <para>Layout, version 2, little-endian, the aggregates stored column by column (the script's
+/// <para>Layout, version 3, little-endian, the aggregates stored column by column (the script's
 /// header comment is the reference). W is the count width of the aggregates (flags &amp; 3: byte,
 /// ushort, uint, double), X the name index width (byte, or ushort when flags &amp; 4), L the string
 /// length width (byte, or ushort when flags &amp; 32), D the width of path durations (ushort, or
@@ -23,7 +23,8 @@ namespace AnomalyEngine.State.Sessions;
 /// <code>
 /// B version, B flags (1-2 W | 4 X wide | 8 user id | 16 overflow transition | 32 L wide | 64 D wide), H event-id digests k
 /// H aggregates' bytes (0: nothing folded), H tail rows r, [d the last row's ts if r > 0]
-/// [L len, bytes] user id;  H m, L×m lengths, the m names' bytes (the name table, shared by aggregates and tail)
+/// [L len, bytes] user id;  H m, (L shared, L suffix)×m, the m suffixes' bytes (the name table, shared by
+///   aggregates and tail: each name as the length of the prefix it shares with the name before it, and the rest)
 /// aggregates:
 ///   W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
 ///   d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²;  X first name, X last name
@@ -43,7 +44,7 @@ namespace AnomalyEngine.State.Sessions;
 public static class SessionStateCodec
 {
     /// <summary>The layout version this reader understands.</summary>
-    public const byte Version = 2;
+    public const byte Version = 3;
 
     /// <summary>Decodes a packed state; the trailing event-id digests may be present or not.</summary>
     /// <param name="sessionId">The session the state belongs to.</param>
@@ -78,17 +79,17 @@ public static class SessionStateCodec
         if (aggregateBytes > 0)
         {
             var end = r.Position + aggregateBytes;
-            ReadAggregates(ref r, s, table, packed, flags);
+            ReadAggregates(ref r, s, table, flags);
             if (r.Position != end)
             {
                 throw new FormatException("corrupt session state value");
             }
         }
-        ReplayTail(ref r, s, table, packed, tailRows, wideIndex, limits);
+        ReplayTail(ref r, s, table, tailRows, wideIndex, limits);
         return s;
     }
 
-    private static void ReadAggregates(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int flags)
+    private static void ReadAggregates(ref Reader r, SessionState s, NameTable table, int flags)
     {
         var w = flags & 3;
         var wideIndex = (flags & 4) != 0;
@@ -107,14 +108,14 @@ public static class SessionStateCodec
         s.GapSumSq = r.Double();
         s.LogGapSum = r.Double();
         s.LogGapSumSq = r.Double();
-        s.FirstName = table.Get(packed, r.Index(wideIndex));
-        s.LastName = table.Get(packed, r.Index(wideIndex));
-        ReadNames(ref r, s, table, packed, w, wideIndex);
-        ReadTransitions(ref r, s, table, packed, w, wideIndex, overflow: (flags & 16) != 0);
-        ReadPath(ref r, s, table, packed, wideIndex, wideDurations: (flags & 64) != 0);
+        s.FirstName = table.Get(r.Index(wideIndex));
+        s.LastName = table.Get(r.Index(wideIndex));
+        ReadNames(ref r, s, table, w, wideIndex);
+        ReadTransitions(ref r, s, table, w, wideIndex, overflow: (flags & 16) != 0);
+        ReadPath(ref r, s, table, wideIndex, wideDurations: (flags & 64) != 0);
     }
 
-    private static void ReadNames(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int w, bool wideIndex)
+    private static void ReadNames(ref Reader r, SessionState s, NameTable table, int w, bool wideIndex)
     {
         int count = r.UInt16();
         s.Names.EnsureCapacity(count);
@@ -123,7 +124,7 @@ public static class SessionStateCodec
         for (var i = 0; i < count; i++)
         {
             var n = entries[i] = new NameStats();
-            s.Names[table.Get(packed, r.Index(wideIndex))] = n;
+            s.Names[table.Get(r.Index(wideIndex))] = n;
             n.Count = r.Count(w);
             n.Failures = r.Count(w);
             n.Attempts = r.Count(w);
@@ -135,14 +136,14 @@ public static class SessionStateCodec
         }
     }
 
-    private static void ReadTransitions(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int w, bool wideIndex, bool overflow)
+    private static void ReadTransitions(ref Reader r, SessionState s, NameTable table, int w, bool wideIndex, bool overflow)
     {
         int count = r.UInt16();
         s.Transitions.EnsureCapacity(count + (overflow ? 1 : 0));
         var entries = new TransitionStats[count];
         for (var i = 0; i < count; i++)
         {
-            var key = table.TransitionKey(packed, r.Index(wideIndex), r.Index(wideIndex));
+            var key = table.TransitionKey(r.Index(wideIndex), r.Index(wideIndex));
             var t = entries[i] = new TransitionStats { Count = r.Count(w) };
             s.Transitions[key] = t;
         }
@@ -158,7 +159,7 @@ public static class SessionStateCodec
         }
     }
 
-    private static void ReadPath(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, bool wideIndex, bool wideDurations)
+    private static void ReadPath(ref Reader r, SessionState s, NameTable table, bool wideIndex, bool wideDurations)
     {
         int count = r.Byte();
         // Columns: flags, names, timestamps, then the durations of the entries that have one.
@@ -181,7 +182,7 @@ public static class SessionStateCodec
             long? duration = (f & 8) == 0 ? null
                 : (f & 16) != 0 ? (long)r.Double()
                 : wideDurations ? r.UInt32() : r.UInt16();
-            s.RecentPath.Add(new PathStep(ts[i], (f & 1) != 0 ? EventKind.Action : EventKind.View, table.Get(packed, names[i]), success, duration));
+            s.RecentPath.Add(new PathStep(ts[i], (f & 1) != 0 ? EventKind.Action : EventKind.View, table.Get(names[i]), success, duration));
         }
     }
 
@@ -189,7 +190,7 @@ public static class SessionStateCodec
     private static readonly Func<ReadOnlySpan<char>, string> NewTransitionKey = NameCache.Get;
 
     /// <summary>Counts the tail's raw events on the aggregates, oldest first, as the script would fold them.</summary>
-    private static void ReplayTail(ref Reader r, SessionState s, NameTable table, ReadOnlySpan<byte> packed, int rows, bool wideIndex, SessionLimits limits)
+    private static void ReplayTail(ref Reader r, SessionState s, NameTable table, int rows, bool wideIndex, SessionLimits limits)
     {
         if (rows == 0)
         {
@@ -202,7 +203,7 @@ public static class SessionStateCodec
         for (var i = 0; i < rows; i++)
         {
             int f = r.Byte();
-            var name = table.Get(packed, r.Index(wideIndex));
+            var name = table.Get(r.Index(wideIndex));
             ts = r.Ts(f, ts);
             long? duration = ((f >> 3) & 3) switch
             {
@@ -216,54 +217,62 @@ public static class SessionStateCodec
         }
     }
 
-    /// <summary>The per-session name table: where each name's bytes are, and its string once resolved.</summary>
+    /// <summary>The per-session name table, its names resolved to shared strings.</summary>
     private readonly struct NameTable
     {
-        private readonly (int Start, int Length)[] _spans;
-        private readonly string?[] _strings;
+        private readonly string[] _names;
 
         public NameTable(ref Reader r, bool wideLengths)
         {
-            // m, the m lengths, then the m names' bytes.
+            // m, the (shared prefix, suffix) length pairs, then the suffixes' bytes. Each name is
+            // built over the one before it, in a buffer that holds any name the server accepts.
             int m = r.UInt16();
-            _spans = new (int, int)[m];
-            _strings = new string?[m];
+            var lengths = new Reader(r.Bytes(m * (wideLengths ? 4 : 2)));
+            _names = new string[m];
+            Span<byte> name = stackalloc byte[EventLimits.MaxNameBytes];
+            var length = 0;
             for (var i = 0; i < m; i++)
             {
-                _spans[i].Length = r.Index(wideLengths);
-            }
-            for (var i = 0; i < m; i++)
-            {
-                _spans[i].Start = r.Position;
-                r.Bytes(_spans[i].Length);
+                var shared = lengths.Index(wideLengths);
+                var suffix = r.Bytes(lengths.Index(wideLengths));
+                if (shared > length)
+                {
+                    throw new FormatException("corrupt session state value");
+                }
+                length = shared + suffix.Length;
+                if (length > name.Length)
+                {
+                    // Only a name written past the server's validation (by calling the script directly).
+                    var longer = new byte[length];
+                    name[..shared].CopyTo(longer);
+                    name = longer;
+                }
+                suffix.CopyTo(name[shared..]);
+                _names[i] = NameCache.Get(name[..length]);
             }
         }
 
         /// <summary>Names in the table.</summary>
-        public int Count => _spans.Length;
+        public int Count => _names.Length;
 
-        public string Get(ReadOnlySpan<byte> packed, int index) =>
-            _strings[index] ??= NameCache.Get(Slice(packed, index));
+        public string Get(int index) => _names[index];
 
-        /// <summary><c>from + '\t' + to</c>, built from the UTF-8 bytes so that it is interned like a name.</summary>
-        public string TransitionKey(ReadOnlySpan<byte> packed, int from, int to)
+        /// <summary><c>from + '\t' + to</c>, interned like a name.</summary>
+        public string TransitionKey(int from, int to)
         {
-            var a = Slice(packed, from);
-            var b = Slice(packed, to);
+            var a = _names[from];
+            var b = _names[to];
             var length = a.Length + 1 + b.Length;
             if (length > NameCache.MaxBytes)
             {
-                return SessionState.TransitionKey(Get(packed, from), Get(packed, to));
+                return SessionState.TransitionKey(a, b);
             }
-            Span<byte> key = stackalloc byte[NameCache.MaxBytes];
+            Span<char> key = stackalloc char[NameCache.MaxBytes];
             a.CopyTo(key);
-            key[a.Length] = (byte)SessionState.TransitionSeparator;
+            key[a.Length] = SessionState.TransitionSeparator;
             b.CopyTo(key[(a.Length + 1)..]);
             return NameCache.Get(key[..length]);
         }
-
-        private ReadOnlySpan<byte> Slice(ReadOnlySpan<byte> packed, int index) =>
-            packed.Slice(_spans[index].Start, _spans[index].Length);
     }
 
     /// <summary>A cursor over the packed bytes; reading past the end is a corrupt value.</summary>

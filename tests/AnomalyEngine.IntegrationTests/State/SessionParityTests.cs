@@ -78,6 +78,39 @@ public sealed class SessionParityTests : IAsyncLifetime
         Assert.Equal(tail, BinaryPrimitives.ReadUInt16LittleEndian(value.AsSpan(6)));
     }
 
+    [Theory]
+    [InlineData("shared", 1)]
+    [InlineData("shared", 9)]
+    [InlineData("unrelated", 1)]
+    [InlineData("nested", 1)]
+    [InlineData("nested", 9)]
+    [InlineData("longest", 1)]
+    [InlineData("longest", 9)]
+    [InlineData("utf8", 1)]
+    [InlineData("many", 1)]
+    [InlineData("many", 50)]
+    public async Task Names_round_trip_through_the_prefix_coded_table(string names, int batchSize)
+    {
+        var session = TestStore.SessionId($"names-{names}-{batchSize}");
+        var x = new string('x', EventLimits.MaxNameBytes - 1);
+        string[] list = names switch
+        {
+            // Prefixes shared with the name before, with an earlier one only, with none.
+            "shared" => ["/product/48213", "/product/48214", "/product/5", "/catalog/shoes", "/catalog/shoes/red", "/product/48215", "/cart"],
+            "unrelated" => ["a", "login", "b", "pay", "/", "z"],
+            // Each a prefix of the one before (empty suffix), or the one before plus more.
+            "nested" => ["/p/12", "/p/1", "/p", "/", "/p/123", "/p/1234", "/p/12345/x", "/p/12"],
+            // Names of the longest length: the lengths take two bytes.
+            "longest" => [x + "a", x + "b", x, x + "c", "a", new string('y', EventLimits.MaxNameBytes), "y"],
+            "utf8" => ["/é", "/è", "/èè", "/é/x", "é"],
+            // More names than a one-byte index can number.
+            _ => [.. Enumerable.Range(0, 300).Select(i => $"/product/{i * 7919 % 1000}")],
+        };
+        var events = NamedEvents(session, list);
+
+        await ApplyInBatchesAsync(session, events, batchSize);
+    }
+
     /// <summary>
     /// Applies the events in batches, checking the state each batch returns against the C# reducer's
     /// over the same prefix; returns the applied and duplicate counts.
@@ -125,6 +158,23 @@ public sealed class SessionParityTests : IAsyncLifetime
             Assert.Equal(e.LogGapSumSq, a.LogGapSumSq);
         }
         Assert.Equal(expected.RecentPath, actual.RecentPath);
+    }
+
+    /// <summary>
+    /// 60 views of one page, then each name twice: the first 4 new names are appended to the tail,
+    /// the rest come after the fold at 65 events, into the aggregates' table and the new tail.
+    /// </summary>
+    private static List<SessionEvent> NamedEvents(string session, string[] names)
+    {
+        var list = new List<SessionEvent>();
+        var ts = Events.T0;
+        foreach (var name in Enumerable.Repeat("/home", 60).Concat(names).Concat(Enumerable.Reverse(names)))
+        {
+            ts += 1000;
+            var i = list.Count;
+            list.Add(new SessionEvent(session, ts, EventKind.View, name, null, i % 3 == 0 ? i : null, null, $"id{i}"));
+        }
+        return list;
     }
 
     private static List<SessionEvent> RandomEvents(string session, int seed, int count, bool retries)

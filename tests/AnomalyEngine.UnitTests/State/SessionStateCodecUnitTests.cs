@@ -21,7 +21,7 @@ public sealed class SessionStateCodecUnitTests
     {
         var w = new Packed();
         var aggregates = NarrowAggregates();
-        w.B(2).B(8 | 16).H(2);                                    // byte counts, indexes and lengths, ushort durations,
+        w.B(3).B(8 | 16).H(2);                                    // byte counts, indexes and lengths, ushort durations,
                                                                   // user id, overflow bucket, 2 digests
         w.H((ushort)aggregates.Length).H(0);                      // no tail
         w.B(3).Raw("u-1"u8.ToArray());
@@ -52,7 +52,7 @@ public sealed class SessionStateCodecUnitTests
     {
         var aggregates = NarrowAggregates();
         var w = new Packed();
-        w.B(2).B(8 | 16).H(0).H((ushort)aggregates.Length).H(3).D(T0 + 4000); // 3 tail rows, the last at T0 + 4000
+        w.B(3).B(8 | 16).H(0).H((ushort)aggregates.Length).H(3).D(T0 + 4000); // 3 tail rows, the last at T0 + 4000
         w.B(3).Raw("u-1"u8.ToArray());
         w.Names(wide: false, "/home", "login", "/cart", "/new");  // "/new" only in the tail
         w.Raw(aggregates);
@@ -112,7 +112,7 @@ public sealed class SessionStateCodecUnitTests
         }
 
         var value = new Packed();
-        value.B(2).B(4).H(0).H(0).H(20).D(ts);                    // wide indexes, no aggregates, 20 rows
+        value.B(3).B(4).H(0).H(0).H(20).D(ts);                    // wide indexes, no aggregates, 20 rows
         value.Names(wide: false, names).Raw(w.Bytes());
 
         var s = SessionStateCodec.Decode("s3", value.Bytes(), Limits);
@@ -124,10 +124,45 @@ public sealed class SessionStateCodecUnitTests
     }
 
     [Fact]
-    public void Rejects_an_unknown_version_and_a_truncated_value()
+    public void Rebuilds_each_name_from_the_prefix_it_shares_with_the_one_before()
+    {
+        // A tail alone whose rows name every table entry once, in order.
+        string[] names =
+        [
+            "/product/48213",
+            "/product/48214",     // shares all but the last byte
+            "/product/5",
+            "/product/",          // a prefix of the one before: empty suffix
+            "/product/5/reviews", // the prefix, then longer
+            "login",              // shares nothing
+            "/é",
+            "/è",                 // shares half of a two-byte character
+            "/èè",
+        ];
+        var w = new Packed();
+        w.B(3).B(0).H(0).H(0).H((ushort)names.Length).D(T0);
+        w.H((ushort)names.Length);
+        w.B(0).B(14).B(13).B(1).B(9).B(1).B(9).B(0).B(9).B(9).B(0).B(5).B(0).B(3).B(2).B(1).B(3).B(2);
+        w.Raw(Encoding.UTF8.GetBytes("/product/48213" + "4" + "5" + "5/reviews" + "login" + "/é"))
+            .Raw([0xA8]).Raw(Encoding.UTF8.GetBytes("è"));  // "/è" is "/é" with its last byte A9 → A8
+        for (var i = 0; i < names.Length; i++)
+        {
+            w.B(32).B((byte)i).D(T0);                             // a view at T0, absolute ts
+        }
+
+        var s = SessionStateCodec.Decode("s", w.Bytes(), Limits);
+
+        Assert.Equal(names, s.RecentPath.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void Rejects_an_unknown_version_and_a_corrupt_value()
     {
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [1, 0, 0, 0, 0, 0, 0, 0], Limits));
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [2, 0, 0, 0, 0, 0, 1, 0], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [2, 0, 0, 0, 0, 0, 0, 0, 0, 0], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [3, 0, 0, 0, 0, 0, 1, 0], Limits));
+        // The second name would share more bytes than the first has.
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1, 2, 0, (byte)'a'], Limits));
     }
 
     /// <summary>The aggregates of a six-event session: byte counts, indexes into "/home", "login", "/cart".</summary>
@@ -162,7 +197,7 @@ public sealed class SessionStateCodecUnitTests
     private static byte[] NarrowValueWithoutTail(byte[] aggregates)
     {
         var w = new Packed();
-        w.B(2).B(8 | 16).H(0).H((ushort)aggregates.Length).H(0);
+        w.B(3).B(8 | 16).H(0).H((ushort)aggregates.Length).H(0);
         w.B(3).Raw("u-1"u8.ToArray());
         w.Names(wide: false, "/home", "login", "/cart");
         return w.Raw(aggregates).Bytes();
@@ -225,18 +260,26 @@ public sealed class SessionStateCodecUnitTests
         public Packed D(double v) { _w.Write(v); return this; }
         public Packed Raw(byte[] v) { _w.Write(v); return this; }
 
-        /// <summary>The name table: count, lengths (bytes, or ushorts when wide), then the names' bytes.</summary>
+        /// <summary>
+        /// The name table: count, then per name the length of the prefix it shares with the name
+        /// before it and the length of the rest (bytes, or ushorts when wide), then the rests' bytes.
+        /// </summary>
         public Packed Names(bool wide, params string[] names)
         {
             H((ushort)names.Length);
             var bytes = Array.ConvertAll(names, Encoding.UTF8.GetBytes);
+            byte[] previous = [];
             foreach (var b in bytes)
             {
-                _ = wide ? H((ushort)b.Length) : B((byte)b.Length);
+                var shared = b.AsSpan().CommonPrefixLength(previous);
+                _ = wide ? H((ushort)shared).H((ushort)(b.Length - shared)) : B((byte)shared).B((byte)(b.Length - shared));
+                previous = b;
             }
+            previous = [];
             foreach (var b in bytes)
             {
-                Raw(b);
+                Raw(b[b.AsSpan().CommonPrefixLength(previous)..]);
+                previous = b;
             }
             return this;
         }
