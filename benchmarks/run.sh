@@ -170,11 +170,12 @@ STATE_HEADER='local u = string.unpack or struct.unpack
 local v = redis.call("GET", KEYS[1])
 local _, flags, k, folded, rows, pos = u("<BBHHH", v, 1)
 if rows > 0 then pos = pos + 8 end
+local X = flags % 8 >= 4 and "H" or "B"
 local L = flags % 64 >= 32 and "H" or "B"
 local len, m, names = 0, 0, 0
 if flags % 16 >= 8 then len, pos = u("<" .. L, v, pos); pos = pos + len end
 m, pos = u("<H", v, pos)
-for _ = 1, m do _, len, pos = u("<" .. L .. L, v, pos); names = names + len end
+for _ = 1, m do _, _, len, pos = u("<" .. X .. L .. L, v, pos); names = names + len end
 local events = rows
 if folded > 0 then events = events + u(({"<B", "<H", "<I4", "<d"})[flags % 4 + 1], v, pos + names) end
 return {#v, 8 * k, events}'

@@ -33,10 +33,12 @@
 --   H r, tail rows
 --   [d ts of the last tail row, when r > 0] (the next row's ts is a delta from it)
 --   [L length, bytes] user id (the latest non-empty one, folded or not), when flagged
---   H m, (L shared, L suffix)×m, the m suffixes' bytes: the name table, each name once, in the
---     order first seen (the aggregates and the tail refer to a name by its 0-based index). A name
---     is stored as the length of the prefix it shares with the name before it (0 for the first)
---     and the bytes after that prefix; names of one site share long prefixes (/product/48213).
+--   H m, (X base, L shared, L suffix)×m, the m suffixes' bytes: the name table, each name once,
+--     in the order first seen (the aggregates and the tail refer to a name by its 0-based index).
+--     A name is stored as the first 'shared' bytes of an earlier name, its base (ignored when
+--     shared is 0), and the bytes after them, its suffix. The base is the latest earlier name that
+--     starts with the same two bytes: a site's names share their first path segment
+--     (/product/48213, /catalog/shoes, /product/10050), not necessarily with the name before.
 --   the aggregates (W is at most the folded event count: B if < 2^8, H if < 2^16, I4 if < 2^32):
 --     W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
 --     d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²
@@ -94,13 +96,14 @@ local function column(fmt, raw, pos)
   return t, after
 end
 
--- The parts every call reads: the header, the user id and the name table. The aggregates start
--- at body_at, the tail at tail_at, the digests at ids_at.
+-- The parts every call reads: the header, the user id and the name table (its coding at
+-- coding_at, its suffixes at suffixes_at). The aggregates start at body_at, the tail at tail_at,
+-- the digests at ids_at.
 local raw = redis.call('GET', key)
 local flags, blen, r, last_ts = 0, 0, 0, nil
 local X, L, uid = 'B', 'B', nil
 local tbl, index = {}, {} -- the name table and name -> index
-local lens_at, names_at, body_at, tail_at, ids_at
+local coding_at, suffixes_at, body_at, tail_at, ids_at
 if raw then
   local version, k, pos
   version, flags, k, blen, r, pos = upk('<BBHHH', raw, 1)
@@ -114,13 +117,14 @@ if raw then
     uid = sub(raw, pos, pos + len - 1)
     pos = pos + len
   end
-  local m, lens, name
-  m, lens_at = upk('<H', raw, pos)
-  lens, names_at = column(rep(L .. L, m), raw, lens_at)
-  pos, name = names_at, ''
+  local m, coded
+  m, coding_at = upk('<H', raw, pos)
+  coded, suffixes_at = column(rep(X .. L .. L, m), raw, coding_at)
+  pos = suffixes_at
   for j = 1, m do
-    local n = lens[2 * j]
-    name = sub(name, 1, lens[2 * j - 1]) .. sub(raw, pos, pos + n - 1)
+    local shared, n = coded[3 * j - 1], coded[3 * j]
+    local name = sub(raw, pos, pos + n - 1)
+    if shared > 0 then name = sub(tbl[coded[3 * j - 2] + 1], 1, shared) .. name end
     pos = pos + n
     tbl[j] = name
     index[name] = j - 1
@@ -141,20 +145,28 @@ local function name_index(name)
   return i
 end
 
--- names[from..] as the name table stores them, each after the name before it (prev for the
--- first: the table's last name, or ''): the (shared prefix length, suffix length) pairs packed
--- with L, and the suffixes. Appending names thus leaves the stored table as it is.
-local function code_names(names, from, prev)
-  local lens, suffixes = {}, {}
-  for i = from, #names do
-    local name, s, k = names[i], 0, #suffixes + 1
-    local n = min(#name, #prev)
-    while s < n and byte(name, s + 1) == byte(prev, s + 1) do s = s + 1 end
-    lens[2 * k - 1], lens[2 * k] = s, #name - s
-    suffixes[k] = sub(name, s + 1)
-    prev = name
+-- names[from..] as the name table stores them, each coded on its base among the names before it:
+-- the coding (base, shared, suffix length per name, packed with X and L) and the suffixes.
+-- Appending names thus leaves the stored table as it is.
+local function code_names(names, from)
+  if from > #names then return '', '' end
+  local latest, coded, suffixes = {}, {}, {} -- latest: first two bytes -> index of the latest such name
+  for i = 1, #names do
+    local name = names[i]
+    local head = sub(name, 1, 2)
+    if i >= from then
+      local base, s, k = latest[head], 0, #suffixes + 1
+      if base then
+        local earlier = names[base]
+        local n = min(#name, #earlier)
+        while s < n and byte(name, s + 1) == byte(earlier, s + 1) do s = s + 1 end
+      end
+      coded[3 * k - 2], coded[3 * k - 1], coded[3 * k] = base and base - 1 or 0, s, #name - s
+      suffixes[k] = sub(name, s + 1)
+    end
+    latest[head] = i
   end
-  return pack('<' .. rep(L .. L, #suffixes), unpack(lens)), concat(suffixes)
+  return pack('<' .. rep(X .. L .. L, #suffixes), unpack(coded)), concat(suffixes)
 end
 
 -- An id digest is remembered if this batch added it or it sits at an 8-byte boundary of the
@@ -234,13 +246,13 @@ if r + applied <= tail_cap and (X == 'H' or #tbl <= 256) and (L == 'H' or not lo
     if dur then vals[#vals + 1] = dur end
     prev = ET[j]
   end
-  local new_lens, new_suffixes = code_names(tbl, m0 + 1, tbl[m0] or '')
+  local new_coding, new_suffixes = code_names(tbl, m0 + 1)
   if uid and not has(flags, 8) then flags = flags + 8 end
   local state = concat({
     pack('<BBHHHd', 3, flags, #ids / 8, blen, r + applied, ET[applied]),
     uid and pack('<' .. L, #uid) .. uid or '',
-    pack('<H', #tbl), raw and sub(raw, lens_at, names_at - 1) or '', new_lens,
-    raw and sub(raw, names_at, body_at - 1) or '', new_suffixes,
+    pack('<H', #tbl), raw and sub(raw, coding_at, suffixes_at - 1) or '', new_coding,
+    raw and sub(raw, suffixes_at, body_at - 1) or '', new_suffixes,
     raw and sub(raw, body_at, ids_at - 1) or '',
     pack('<' .. concat(codes), unpack(vals))})
   redis.call('SET', key, state .. ids, 'PX', ttl)
@@ -543,8 +555,9 @@ if uid then
   out[#out + 1] = pack('<' .. L, #uid)
   out[#out + 1] = uid
 end
-out[#out + 1] = pack('<H', #kept)
-out[#out + 1], out[#out + 2] = code_names(kept, 1, '')
+local coding, suffixes = code_names(kept, 1)
+out[#out + 1] = pack('<H', #kept) .. coding
+out[#out + 1] = suffixes
 out[#out + 1] = body
 local state = concat(out)
 redis.call('SET', key, state .. ids, 'PX', ttl)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using AnomalyEngine.Core.Events;
 using AnomalyEngine.Core.Sessions;
@@ -23,8 +24,8 @@ namespace AnomalyEngine.State.Sessions;
 /// <code>
 /// B version, B flags (1-2 W | 4 X wide | 8 user id | 16 overflow transition | 32 L wide | 64 D wide), H event-id digests k
 /// H aggregates' bytes (0: nothing folded), H tail rows r, [d the last row's ts if r > 0]
-/// [L len, bytes] user id;  H m, (L shared, L suffix)×m, the m suffixes' bytes (the name table, shared by
-///   aggregates and tail: each name as the length of the prefix it shares with the name before it, and the rest)
+/// [L len, bytes] user id;  H m, (X base, L shared, L suffix)×m, the m suffixes' bytes (the name table, shared by
+///   aggregates and tail: each name as the first 'shared' bytes of an earlier name, its base, and a suffix)
 /// aggregates:
 ///   W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
 ///   d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²;  X first name, X last name
@@ -73,7 +74,7 @@ public static class SessionStateCodec
         {
             s.UserId = NameCache.Get(r.Bytes(r.Index(wideLengths)));
         }
-        var table = new NameTable(ref r, wideLengths);
+        var table = new NameTable(ref r, wideIndex, wideLengths);
         // The fold adds a step before it drops the oldest, so a full path briefly holds one more.
         s.RecentPath.Capacity = Math.Min(limits.PathCap + 1, aggregateBytes > 0 ? int.MaxValue : tailRows);
         if (aggregateBytes > 0)
@@ -222,33 +223,48 @@ public static class SessionStateCodec
     {
         private readonly string[] _names;
 
-        public NameTable(ref Reader r, bool wideLengths)
+        public NameTable(ref Reader r, bool wideIndex, bool wideLengths)
         {
-            // m, the (shared prefix, suffix) length pairs, then the suffixes' bytes. Each name is
-            // built over the one before it, in a buffer that holds any name the server accepts.
+            // m, the (base, shared, suffix length) triples, then the suffixes' bytes. The names'
+            // bytes are rebuilt one after the other in one buffer, from which a later name copies
+            // the prefix it shares with its base (an earlier name).
             int m = r.UInt16();
-            var lengths = new Reader(r.Bytes(m * (wideLengths ? 4 : 2)));
-            _names = new string[m];
-            Span<byte> name = stackalloc byte[EventLimits.MaxNameBytes];
-            var length = 0;
+            var coding = new Reader(r.Bytes(m * ((wideIndex ? 2 : 1) + (wideLengths ? 4 : 2))));
+            var total = 0;
+            var probe = coding;
             for (var i = 0; i < m; i++)
             {
-                var shared = lengths.Index(wideLengths);
-                var suffix = r.Bytes(lengths.Index(wideLengths));
-                if (shared > length)
+                probe.Index(wideIndex);
+                total += probe.Index(wideLengths) + probe.Index(wideLengths);
+            }
+            _names = new string[m];
+            var bytes = ArrayPool<byte>.Shared.Rent(total);
+            var starts = ArrayPool<int>.Shared.Rent(m + 1);
+            try
+            {
+                starts[0] = 0;
+                for (var i = 0; i < m; i++)
                 {
-                    throw new FormatException("corrupt session state value");
+                    int baseIndex = coding.Index(wideIndex), shared = coding.Index(wideLengths);
+                    var suffix = r.Bytes(coding.Index(wideLengths));
+                    var name = bytes.AsSpan(starts[i], shared + suffix.Length);
+                    if (shared > 0)
+                    {
+                        if (baseIndex >= i || shared > starts[baseIndex + 1] - starts[baseIndex])
+                        {
+                            throw new FormatException("corrupt session state value");
+                        }
+                        bytes.AsSpan(starts[baseIndex], shared).CopyTo(name);
+                    }
+                    suffix.CopyTo(name[shared..]);
+                    _names[i] = NameCache.Get(name);
+                    starts[i + 1] = starts[i] + name.Length;
                 }
-                length = shared + suffix.Length;
-                if (length > name.Length)
-                {
-                    // Only a name written past the server's validation (by calling the script directly).
-                    var longer = new byte[length];
-                    name[..shared].CopyTo(longer);
-                    name = longer;
-                }
-                suffix.CopyTo(name[shared..]);
-                _names[i] = NameCache.Get(name[..length]);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+                ArrayPool<int>.Shared.Return(starts);
             }
         }
 

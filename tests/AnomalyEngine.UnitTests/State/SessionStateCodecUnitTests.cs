@@ -25,7 +25,7 @@ public sealed class SessionStateCodecUnitTests
                                                                   // user id, overflow bucket, 2 digests
         w.H((ushort)aggregates.Length).H(0);                      // no tail
         w.B(3).Raw("u-1"u8.ToArray());
-        w.Names(wide: false, "/home", "login", "/cart");
+        w.Names(wideIndex: false, "/home", "login", "/cart");
         w.Raw(aggregates);
         w.Raw(new byte[16]);                                      // event-id digests, not part of the state
 
@@ -54,7 +54,7 @@ public sealed class SessionStateCodecUnitTests
         var w = new Packed();
         w.B(3).B(8 | 16).H(0).H((ushort)aggregates.Length).H(3).D(T0 + 4000); // 3 tail rows, the last at T0 + 4000
         w.B(3).Raw("u-1"u8.ToArray());
-        w.Names(wide: false, "/home", "login", "/cart", "/new");  // "/new" only in the tail
+        w.Names(wideIndex: false, "/home", "login", "/cart", "/new");  // "/new" only in the tail
         w.Raw(aggregates);
         w.B(32 | 8 | 1 | 2 | 4).B(1).D(T0 + 6000).H(100);         // login succeeded, absolute ts, H duration
         w.B(64 | 16 | 0).B(3).H(1000).I(70_000);                  // /new, H delta, I4 duration
@@ -113,7 +113,7 @@ public sealed class SessionStateCodecUnitTests
 
         var value = new Packed();
         value.B(3).B(4).H(0).H(0).H(20).D(ts);                    // wide indexes, no aggregates, 20 rows
-        value.Names(wide: false, names).Raw(w.Bytes());
+        value.Names(wideIndex: true, names).Raw(w.Bytes());
 
         var s = SessionStateCodec.Decode("s3", value.Bytes(), Limits);
 
@@ -124,27 +124,29 @@ public sealed class SessionStateCodecUnitTests
     }
 
     [Fact]
-    public void Rebuilds_each_name_from_the_prefix_it_shares_with_the_one_before()
+    public void Rebuilds_each_name_from_the_prefix_it_shares_with_its_base()
     {
         // A tail alone whose rows name every table entry once, in order.
         string[] names =
         [
             "/product/48213",
-            "/product/48214",     // shares all but the last byte
-            "/product/5",
-            "/product/",          // a prefix of the one before: empty suffix
-            "/product/5/reviews", // the prefix, then longer
-            "login",              // shares nothing
+            "/catalog/shoes",
+            "/product/48214",     // all but the last byte of an earlier name, not the one before
+            "/product/",          // a prefix of its base: no suffix
+            "/catalog/shoes/red", // the whole of its base, then more
+            "login",
             "/é",
-            "/è",                 // shares half of a two-byte character
+            "/è",                 // half of a two-byte character from its base
             "/èè",
+            "/product/5",
         ];
         var w = new Packed();
         w.B(3).B(0).H(0).H(0).H((ushort)names.Length).D(T0);
-        w.H((ushort)names.Length);
-        w.B(0).B(14).B(13).B(1).B(9).B(1).B(9).B(0).B(9).B(9).B(0).B(5).B(0).B(3).B(2).B(1).B(3).B(2);
-        w.Raw(Encoding.UTF8.GetBytes("/product/48213" + "4" + "5" + "5/reviews" + "login" + "/é"))
-            .Raw([0xA8]).Raw(Encoding.UTF8.GetBytes("è"));  // "/è" is "/é" with its last byte A9 → A8
+        w.H((ushort)names.Length);                                // (base, shared, suffix length) each:
+        w.B(0).B(0).B(14).B(0).B(0).B(14).B(0).B(13).B(1).B(2).B(9).B(0).B(1).B(14).B(4);
+        w.B(0).B(0).B(5).B(0).B(0).B(3).B(6).B(2).B(1).B(7).B(3).B(2).B(3).B(9).B(1);
+        w.Raw(Encoding.UTF8.GetBytes("/product/48213" + "/catalog/shoes" + "4" + "/red" + "login" + "/é"))
+            .Raw([0xA8]).Raw(Encoding.UTF8.GetBytes("è" + "5"));   // "/è" is "/é" with its last byte A9 → A8
         for (var i = 0; i < names.Length; i++)
         {
             w.B(32).B((byte)i).D(T0);                             // a view at T0, absolute ts
@@ -161,8 +163,9 @@ public sealed class SessionStateCodecUnitTests
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [1, 0, 0, 0, 0, 0, 0, 0], Limits));
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [2, 0, 0, 0, 0, 0, 0, 0, 0, 0], Limits));
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [3, 0, 0, 0, 0, 0, 1, 0], Limits));
-        // The second name would share more bytes than the first has.
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1, 2, 0, (byte)'a'], Limits));
+        // The second name would share more bytes than its base has, or have itself as its base.
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 2, 0, (byte)'a'], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 1, 1, 0, (byte)'a'], Limits));
     }
 
     /// <summary>The aggregates of a six-event session: byte counts, indexes into "/home", "login", "/cart".</summary>
@@ -199,7 +202,7 @@ public sealed class SessionStateCodecUnitTests
         var w = new Packed();
         w.B(3).B(8 | 16).H(0).H((ushort)aggregates.Length).H(0);
         w.B(3).Raw("u-1"u8.ToArray());
-        w.Names(wide: false, "/home", "login", "/cart");
+        w.Names(wideIndex: false, "/home", "login", "/cart");
         return w.Raw(aggregates).Bytes();
     }
 
@@ -261,25 +264,25 @@ public sealed class SessionStateCodecUnitTests
         public Packed Raw(byte[] v) { _w.Write(v); return this; }
 
         /// <summary>
-        /// The name table: count, then per name the length of the prefix it shares with the name
-        /// before it and the length of the rest (bytes, or ushorts when wide), then the rests' bytes.
+        /// The name table: count, then per name its base (byte, or ushort when wide; here the name
+        /// before it), the length of the prefix it shares with the base and of its suffix, then the
+        /// suffixes' bytes.
         /// </summary>
-        public Packed Names(bool wide, params string[] names)
+        public Packed Names(bool wideIndex, params string[] names)
         {
             H((ushort)names.Length);
             var bytes = Array.ConvertAll(names, Encoding.UTF8.GetBytes);
-            byte[] previous = [];
-            foreach (var b in bytes)
+            var shared = new int[names.Length];
+            for (var i = 0; i < names.Length; i++)
             {
-                var shared = b.AsSpan().CommonPrefixLength(previous);
-                _ = wide ? H((ushort)shared).H((ushort)(b.Length - shared)) : B((byte)shared).B((byte)(b.Length - shared));
-                previous = b;
+                var previous = Math.Max(i - 1, 0);
+                shared[i] = i == 0 ? 0 : bytes[i].AsSpan().CommonPrefixLength(bytes[previous]);
+                _ = wideIndex ? H((ushort)previous) : B((byte)previous);
+                B((byte)shared[i]).B((byte)(bytes[i].Length - shared[i]));
             }
-            previous = [];
-            foreach (var b in bytes)
+            for (var i = 0; i < names.Length; i++)
             {
-                Raw(b[b.AsSpan().CommonPrefixLength(previous)..]);
-                previous = b;
+                Raw(bytes[i][shared[i]..]);
             }
             return this;
         }
