@@ -230,7 +230,7 @@ public static class SessionStateCodec
             // the prefix it shares with its base (an earlier name).
             int m = r.UInt16();
             var coding = new Reader(r.Bytes(m * ((wideIndex ? 2 : 1) + (wideLengths ? 4 : 2))));
-            var total = 0;
+            var total = 0; // the bytes of all names
             var probe = coding;
             for (var i = 0; i < m; i++)
             {

@@ -161,8 +161,8 @@ public sealed class SessionParityTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// 60 views of one page, then each name twice: the first 4 new names are appended to the tail,
-    /// the rest come after the fold at 65 events, into the aggregates' table and the new tail.
+    /// 60 views of one page, then each name, then each again in reverse: the table grows on both
+    /// sides of the tail's first fold (at the 65th event, one at a time).
     /// </summary>
     private static List<SessionEvent> NamedEvents(string session, string[] names)
     {
