@@ -36,9 +36,9 @@
 --   H m, (X base, L shared, L suffix)×m, the m suffixes' bytes: the name table, each name once,
 --     in the order first seen (the aggregates and the tail refer to a name by its 0-based index).
 --     A name is stored as the first 'shared' bytes of an earlier name, its base (ignored when
---     shared is 0), and the bytes after them, its suffix. The base is the latest earlier name that
---     starts with the same two bytes: a site's names share their first path segment
---     (/product/48213, /catalog/shoes, /product/10050), not necessarily with the name before.
+--     shared is 0), and the bytes after them, its suffix. The base is the latest of the 16 names
+--     before it that starts with the same two bytes: a site's names share their first path
+--     segment (/product/48213, /catalog/shoes, /product/10050), not necessarily with the name before.
 --   the aggregates (W is at most the folded event count: B if < 2^8, H if < 2^16, I4 if < 2^32):
 --     W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
 --     d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²
@@ -75,6 +75,9 @@ local WIDTHS = {'B', 'H', 'I4', 'd'}
 local DURATION_CODES = {[0] = '', 'H', 'I4', 'd'}
 local TS_CODES = {[0] = 'i4', 'd', 'H'}
 local I4 = 4294967296
+-- How many names before a new one are searched for its base; on simulated shop sessions a wider
+-- search finds no better base (the latest name with the same first two bytes is nearly always close).
+local BASE_WINDOW = 16
 
 -- x has bit b (a power of two) set; Lua 5.1 has no bitwise operators.
 local function has(x, b) return floor(x / b) % 2 == 1 end
@@ -145,26 +148,26 @@ local function name_index(name)
   return i
 end
 
--- names[from..] as the name table stores them, each coded on its base among the names before it:
--- the coding (base, shared, suffix length per name, packed with X and L) and the suffixes.
--- Appending names thus leaves the stored table as it is.
+-- names[from..] as the name table stores them, each coded on its base: the coding (base, shared,
+-- suffix length per name, packed with X and L) and the suffixes. Appending names thus leaves the
+-- stored table as it is, and costs a look back over a few names per new name.
 local function code_names(names, from)
-  if from > #names then return '', '' end
-  local latest, coded, suffixes = {}, {}, {} -- latest: first two bytes -> index of the latest such name
-  for i = 1, #names do
-    local name = names[i]
+  local coded, suffixes = {}, {}
+  for i = from, #names do
+    local name, base, s, k = names[i], 0, 0, #suffixes + 1
     local head = sub(name, 1, 2)
-    if i >= from then
-      local base, s, k = latest[head], 0, #suffixes + 1
-      if base then
-        local earlier = names[base]
-        local n = min(#name, #earlier)
-        while s < n and byte(name, s + 1) == byte(earlier, s + 1) do s = s + 1 end
+    for j = i - 1, max(1, i - BASE_WINDOW), -1 do
+      if sub(names[j], 1, 2) == head then
+        -- Both names' bytes from one call each: a call per byte would cost more than the compare.
+        local n = min(#name, #names[j])
+        local a, b = {byte(name, 1, n)}, {byte(names[j], 1, n)}
+        while s < n and a[s + 1] == b[s + 1] do s = s + 1 end
+        base = j - 1
+        break
       end
-      coded[3 * k - 2], coded[3 * k - 1], coded[3 * k] = base and base - 1 or 0, s, #name - s
-      suffixes[k] = sub(name, s + 1)
     end
-    latest[head] = i
+    coded[3 * k - 2], coded[3 * k - 1], coded[3 * k] = base, s, #name - s
+    suffixes[k] = sub(name, s + 1)
   end
   return pack('<' .. rep(X .. L .. L, #suffixes), unpack(coded)), concat(suffixes)
 end
