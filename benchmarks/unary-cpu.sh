@@ -12,7 +12,7 @@
 #   --rate R       calls/s (default 2000); --duration S measured seconds (default 15); --concurrency C (default 16)
 # Builds nothing: run `dotnet build AnomalyEngine.sln -c Release` first, or copy a build elsewhere to keep it
 # as the "before" side. Prints one line: label, load average, calls, µs of CPU per call (server, client,
-# redis), p50/p99 ms. Starts its own redis-server and server, and stops them.
+# redis), p50/p90/p99 ms. Starts its own redis-server and server, and stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -77,8 +77,8 @@ CLIENT_PID=""
 RESULT=$(grep '^LOAD_RESULT ' "$WORK/load.out" | cut -d' ' -f2-) || { cat "$WORK/load.out"; exit 1; }
 HZ=$(getconf CLK_TCK)
 awk -v l="$LABEL" -v la="$LOAD_A" -v s="$((S1 - S0))" -v c="$((C1 - C0))" -v r="$((R1 - R0))" -v t0="$T0" -v t1="$T1" -v hz="$HZ" \
-  -v eps="$(jq -r .events_per_second <<<"$RESULT")" -v p50="$(jq -r .p50_ms <<<"$RESULT")" -v p99="$(jq -r .p99_ms <<<"$RESULT")" \
+  -v eps="$(jq -r .events_per_second <<<"$RESULT")" -v p50="$(jq -r .p50_ms <<<"$RESULT")" -v p90="$(jq -r .p90_ms <<<"$RESULT")" -v p99="$(jq -r .p99_ms <<<"$RESULT")" \
   -v err="$(jq -r .errors <<<"$RESULT")" 'BEGIN {
     calls = eps * (t1 - t0); us = 1e6 / hz / calls
-    printf "%-10s load %5s  %6.0f calls  cpu/call us: server %4.0f  client %4.0f  redis %4.0f  |  p50 %6.3f  p99 %7.3f ms  errors %s\n",
-      l, la, calls, s * us, c * us, r * us, p50, p99, err }'
+    printf "%-10s load %5s  %6.0f calls  cpu/call us: server %4.0f  client %4.0f  redis %4.0f  |  p50 %6.3f  p90 %6.3f  p99 %7.3f ms  errors %s\n",
+      l, la, calls, s * us, c * us, r * us, p50, p90, p99, err }'
