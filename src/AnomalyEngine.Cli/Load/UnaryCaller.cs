@@ -12,8 +12,8 @@ namespace AnomalyEngine.Cli.Load;
 /// its actual send. At <c>--max</c> it sends the next call as soon as the previous one returns.
 /// </summary>
 /// <remarks>
-/// A call due on an idle caller is started on the pacer's thread, which is awake anyway: no timer and
-/// no thread-pool hand-off per call, which at 2,000 calls/s were a large part of the load tool's CPU.
+/// A call due on an idle caller starts on the pacer's thread, which is awake at that moment anyway,
+/// so it leaves at its intended time instead of waiting for a thread-pool worker.
 /// </remarks>
 internal sealed class UnaryCaller(ScoringService.ScoringServiceClient client, SimulatedTraffic traffic, LoadRunner runner, CancellationToken ct)
 {
