@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CPU per unary Track call of the server, the load client and Redis, at a fixed open-loop rate, for
-# A/B comparisons of builds (docs/performance.md, "CPU per unary call"). CPU time is robust to the
-# noise of a shared machine where latency is not, so it is the primary figure; p50/p99 are printed
-# beside it.
+# A/B comparisons of builds (docs/performance.md, "CPU per unary call"), with p50/p90/p99 beside it.
+# CPU time is steadier than latency on a shared machine, but not immune: idle thread-pool workers
+# spin on cores nobody else wants, so a busier box lowers it. Interleave A and B, several pairs.
 #
 # usage: benchmarks/unary-cpu.sh [--server DIR] [--cli DIR] [--server-env 'K=V …'] [--cli-env 'K=V …']
 #                                 [--rate R] [--duration S] [--concurrency C] [--label L]
