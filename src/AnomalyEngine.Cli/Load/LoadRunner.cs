@@ -20,9 +20,11 @@ namespace AnomalyEngine.Cli.Load;
 /// </remarks>
 internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
 {
-    private readonly LoadStats _stats = new();
     private long _eventsSent;
     private long _deadline;
+
+    /// <summary>What the run has seen so far; its callers record into it.</summary>
+    public LoadStats Stats { get; } = new();
 
     /// <summary>Runs the load and returns its figures.</summary>
     public async Task<LoadSummary> RunAsync(CancellationToken ct)
@@ -30,56 +32,97 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         using var channel = ChannelFactory.Create(o.Target.ToString());
         var client = new ScoringService.ScoringServiceClient(channel);
         var start = Stopwatch.GetTimestamp();
-        _stats.MeasureStart = start + Ticks(o.Warmup);
-        _deadline = _stats.MeasureStart + Ticks(o.Duration);
+        Stats.MeasureStart = start + Ticks(o.Warmup);
+        _deadline = Stats.MeasureStart + Ticks(o.Duration);
 
-        var workers = new Task[o.Concurrency];
         var slotsPer = Math.Max(1, o.Sessions / o.Concurrency);
-        for (var w = 0; w < workers.Length; w++)
+        var traffic = new SimulatedTraffic[o.Concurrency];
+        for (var w = 0; w < traffic.Length; w++)
         {
-            var traffic = new SimulatedTraffic(o.RunId, w * slotsPer, slotsPer, o.EventsPerSession, o.EventIds, o.Seed * 7919 + w);
-            var worker = w;
-            workers[w] = o.Mode == "stream"
-                ? Task.Run(() => StreamWorkerAsync(client, traffic, slotsPer, start, worker, ct), ct)
-                : Task.Run(() => UnaryWorkerAsync(client, traffic, slotsPer, start, worker, ct), ct);
+            traffic[w] = new SimulatedTraffic(o.RunId, w * slotsPer, slotsPer, o.EventsPerSession, o.EventIds, o.Seed * 7919 + w);
         }
         using var reporter = new CancellationTokenSource();
         var report = ReportProgressAsync(start, reporter.Token);
-        await Task.WhenAll(workers);
-        _stats.Stop();
+        await (o.Mode == "stream" ? RunStreamsAsync(client, traffic, start, ct) : RunUnaryAsync(client, traffic, start, ct));
+        Stats.Stop();
         await reporter.CancelAsync();
         await report;
-        return _stats.Summarize(o);
+        return Stats.Summarize(o);
     }
 
-    private async Task UnaryWorkerAsync(ScoringService.ScoringServiceClient client, SimulatedTraffic traffic, int slots, long start, int worker, CancellationToken ct)
+    private async Task RunUnaryAsync(ScoringService.ScoringServiceClient client, SimulatedTraffic[] traffic, long start, CancellationToken ct)
     {
-        long previousAnswer = 0;
-        for (long k = worker; ; k += o.Concurrency)
+        var callers = new UnaryCaller[traffic.Length];
+        for (var w = 0; w < callers.Length; w++)
+        {
+            callers[w] = new UnaryCaller(client, traffic[w], this, ct);
+        }
+        if (o.Max)
+        {
+            foreach (var caller in callers)
+            {
+                caller.RunBackToBack();
+            }
+        }
+        else
+        {
+            // One pacer thread for all callers: call k is due at its intended time and goes to caller
+            // k mod concurrency, so each of N callers takes every Nth call.
+            await Task.Factory.StartNew(() => Pace(callers, start, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        var running = new Task[callers.Length];
+        for (var w = 0; w < callers.Length; w++)
+        {
+            running[w] = callers[w].Running;
+        }
+        await Task.WhenAll(running);
+    }
+
+    private void Pace(UnaryCaller[] callers, long start, CancellationToken ct)
+    {
+        for (long k = 0; ; k++)
         {
             var intended = IntendedTime(start, k);
-            if (!await PaceAsync(intended, ct) || !TryTake())
+            if (intended >= _deadline || !SleepUntil(intended, ct) || !TryTake())
             {
                 return;
             }
-            var sent = Stopwatch.GetTimestamp();
-            var from = o.Max ? sent : previousAnswer > intended ? intended : sent;
-            var (request, sessions) = BuildRequest(traffic, slots);
-            try
-            {
-                var response = await client.TrackAsync(request, cancellationToken: ct);
-                previousAnswer = Stopwatch.GetTimestamp();
-                _stats.RecordSuccess(from, previousAnswer, request.Events.Count, sessions, response.Verdicts);
-            }
-            catch (RpcException ex) when (!ct.IsCancellationRequested)
-            {
-                previousAnswer = Stopwatch.GetTimestamp();
-                _stats.RecordError(from, ex.Status.ToString());
-            }
+            callers[k % callers.Length].Due(intended);
         }
     }
 
-    private async Task StreamWorkerAsync(ScoringService.ScoringServiceClient client, SimulatedTraffic traffic, int slots, long start, int worker, CancellationToken ct)
+    /// <summary>
+    /// Sleeps until <paramref name="when"/>, never waking early and usually well within a millisecond
+    /// late; false when cancelled first. Not Task.Delay: it rounds a wait down to whole milliseconds and
+    /// its timer queue fires in 4 ms batches here (coarse clock), which sent 2,000 calls/s as bursts
+    /// of ~8 calls (docs/performance.md).
+    /// </summary>
+    private static bool SleepUntil(long when, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var ms = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), when).TotalMilliseconds;
+            if (ms <= 0)
+            {
+                return true;
+            }
+            Thread.Sleep(Math.Max(1, (int)ms));
+        }
+        return false;
+    }
+
+    private Task RunStreamsAsync(ScoringService.ScoringServiceClient client, SimulatedTraffic[] traffic, long start, CancellationToken ct)
+    {
+        var workers = new Task[traffic.Length];
+        for (var w = 0; w < workers.Length; w++)
+        {
+            var worker = w;
+            workers[w] = Task.Run(() => StreamWorkerAsync(client, traffic[worker], start, worker, ct), ct);
+        }
+        return Task.WhenAll(workers);
+    }
+
+    private async Task StreamWorkerAsync(ScoringService.ScoringServiceClient client, SimulatedTraffic traffic, long start, int worker, CancellationToken ct)
     {
         using var call = client.TrackStream(cancellationToken: ct);
         using var window = new SemaphoreSlim(o.Window);
@@ -95,18 +138,18 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
                     sent.TryDequeue(out var s);
                     if (response.Error is { } error)
                     {
-                        _stats.RecordError(s.From, error.Code + ": " + error.Message);
+                        Stats.RecordError(s.From, error.Code + ": " + error.Message);
                     }
                     else
                     {
-                        _stats.RecordSuccess(s.From, now, s.Events, s.Sessions, response.Verdicts);
+                        Stats.RecordSuccess(s.From, now, s.Events, s.Sessions, response.Verdicts);
                     }
                     window.Release();
                 }
             }
             catch (RpcException ex) when (!ct.IsCancellationRequested)
             {
-                _stats.RecordError(Stopwatch.GetTimestamp(), "stream failed: " + ex.Status);
+                Stats.RecordError(Stopwatch.GetTimestamp(), "stream failed: " + ex.Status);
             }
         }, ct);
 
@@ -124,7 +167,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
                 {
                     await window.WaitAsync(ct);
                 }
-                var (request, sessions) = BuildRequest(traffic, slots);
+                var (request, sessions) = BuildRequest(traffic);
                 var now = Stopwatch.GetTimestamp();
                 sent.Enqueue((o.Max || !held ? now : intended, request.Events.Count, sessions));
                 await call.RequestStream.WriteAsync(request, ct);
@@ -133,17 +176,18 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         }
         catch (RpcException ex) when (!ct.IsCancellationRequested)
         {
-            _stats.RecordError(Stopwatch.GetTimestamp(), "stream write failed: " + ex.Status);
+            Stats.RecordError(Stopwatch.GetTimestamp(), "stream write failed: " + ex.Status);
         }
         catch (InvalidOperationException ex)
         {
-            _stats.RecordError(Stopwatch.GetTimestamp(), "stream write failed: " + ex.Message);
+            Stats.RecordError(Stopwatch.GetTimestamp(), "stream write failed: " + ex.Message);
         }
         // Bounded: answers still owed after the run get 30 s, then the call is abandoned.
         await Task.WhenAny(receiver, Task.Delay(TimeSpan.FromSeconds(30), ct));
     }
 
-    private (TrackRequest Request, int Sessions) BuildRequest(SimulatedTraffic traffic, int slots)
+    /// <summary>The next request of <paramref name="traffic"/>, and how many sessions it touches.</summary>
+    public (TrackRequest Request, int Sessions) BuildRequest(SimulatedTraffic traffic)
     {
         var request = new TrackRequest();
         for (var i = 0; i < o.Batch; i++)
@@ -151,7 +195,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
             request.Events.Add(traffic.Next());
         }
         // Round-robin: a batch no larger than the slots has one event per session.
-        var sessions = o.Batch <= slots ? o.Batch : DistinctSessions(request);
+        var sessions = o.Batch <= traffic.Slots ? o.Batch : DistinctSessions(request);
         return (request, sessions);
     }
 
@@ -166,7 +210,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
     }
 
     /// <summary>Claims one request's events against the count limit and the deadline.</summary>
-    private bool TryTake()
+    public bool TryTake()
     {
         if (Stopwatch.GetTimestamp() >= _deadline)
         {
@@ -179,7 +223,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
     private long IntendedTime(long start, long k) =>
         o.Max ? 0 : start + (long)(k * o.Batch / o.Rate!.Value * Stopwatch.Frequency);
 
-    /// <summary>Waits until the intended time; false when the run is over first.</summary>
+    /// <summary>Waits until the intended time of a stream's request; false when the run is over first.</summary>
     private async Task<bool> PaceAsync(long intended, CancellationToken ct)
     {
         if (intended >= _deadline)

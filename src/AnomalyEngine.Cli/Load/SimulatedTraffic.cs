@@ -57,6 +57,9 @@ internal sealed class SimulatedTraffic
         }
     }
 
+    /// <summary>Concurrent sessions this instance drives.</summary>
+    public int Slots => _slots.Length;
+
     /// <summary>The next event, from the next session in round-robin order.</summary>
     public Event Next()
     {

@@ -23,12 +23,17 @@ public sealed class SessionScoringEngine(RedisSessionStore store, ISessionScorer
     /// </summary>
     public async Task<SessionOutcome[]> TrackAsync(string tenant, IReadOnlyList<SessionEvent> events)
     {
-        var groups = GroupBySession(events);
         var scorer = scorers.Current;
+        if (IsOneSession(events))
+        {
+            // The common unary call: no grouping, no task array.
+            return [await ApplyAndScoreAsync(tenant, InTsOrder(events), scorer)];
+        }
+        var groups = GroupBySession(events);
         var tasks = new Task<SessionOutcome>[groups.Count];
         for (var i = 0; i < groups.Count; i++)
         {
-            tasks[i] = ApplyAndScoreAsync(tenant, groups[i], scorer);
+            tasks[i] = ApplyAndScoreAsync(tenant, InTsOrder(groups[i]), scorer);
         }
         return await Task.WhenAll(tasks);
     }
@@ -52,7 +57,7 @@ public sealed class SessionScoringEngine(RedisSessionStore store, ISessionScorer
         return snapshot is null ? null : scorers.Current.Score(snapshot.State, final: true);
     }
 
-    private async Task<SessionOutcome> ApplyAndScoreAsync(string tenant, List<SessionEvent> sessionEvents, ISessionScorer scorer)
+    private async Task<SessionOutcome> ApplyAndScoreAsync(string tenant, IReadOnlyList<SessionEvent> sessionEvents, ISessionScorer scorer)
     {
         var result = await store.ApplyAsync(tenant, sessionEvents[0].SessionId, sessionEvents);
         var verdict = scorer.Score(result.Snapshot.State, final: false);
@@ -61,14 +66,26 @@ public sealed class SessionScoringEngine(RedisSessionStore store, ISessionScorer
         return new SessionOutcome(verdict, sessionEvents[^1], result.Snapshot, alertCursor);
     }
 
+    private static bool IsOneSession(IReadOnlyList<SessionEvent> events)
+    {
+        if (events.Count == 0)
+        {
+            return false;
+        }
+        for (var i = 1; i < events.Count; i++)
+        {
+            if (!string.Equals(events[i].SessionId, events[0].SessionId, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The batch's sessions in order of first appearance, each with its events in arrival order.</summary>
     private static List<List<SessionEvent>> GroupBySession(IReadOnlyList<SessionEvent> events)
     {
         var groups = new List<List<SessionEvent>>();
-        if (events.Count == 1)
-        {
-            groups.Add([events[0]]);
-            return groups;
-        }
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var e in events)
         {
@@ -80,31 +97,36 @@ public sealed class SessionScoringEngine(RedisSessionStore store, ISessionScorer
             }
             groups[g].Add(e);
         }
-        foreach (var g in groups)
-        {
-            if (g.Count > 1 && !IsSortedByTs(g))
-            {
-                // List.Sort is not stable; order by (ts, arrival) to keep equal timestamps in arrival order.
-                var order = new List<(SessionEvent E, int I)>(g.Count);
-                for (var i = 0; i < g.Count; i++)
-                {
-                    order.Add((g[i], i));
-                }
-                order.Sort(static (x, y) => x.E.Ts != y.E.Ts ? x.E.Ts.CompareTo(y.E.Ts) : x.I.CompareTo(y.I));
-                for (var i = 0; i < g.Count; i++)
-                {
-                    g[i] = order[i].E;
-                }
-            }
-        }
         return groups;
     }
 
-    private static bool IsSortedByTs(List<SessionEvent> g)
+    /// <summary>One session's events ordered by ts, equal timestamps in arrival order; the list itself when already so.</summary>
+    private static IReadOnlyList<SessionEvent> InTsOrder(IReadOnlyList<SessionEvent> events)
     {
-        for (var i = 1; i < g.Count; i++)
+        if (IsSortedByTs(events))
         {
-            if (g[i].Ts < g[i - 1].Ts)
+            return events;
+        }
+        // Array.Sort is not stable; order by (ts, arrival) to keep equal timestamps in arrival order.
+        var order = new (SessionEvent E, int I)[events.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = (events[i], i);
+        }
+        Array.Sort(order, static (x, y) => x.E.Ts != y.E.Ts ? x.E.Ts.CompareTo(y.E.Ts) : x.I.CompareTo(y.I));
+        var sorted = new SessionEvent[order.Length];
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            sorted[i] = order[i].E;
+        }
+        return sorted;
+    }
+
+    private static bool IsSortedByTs(IReadOnlyList<SessionEvent> events)
+    {
+        for (var i = 1; i < events.Count; i++)
+        {
+            if (events[i].Ts < events[i - 1].Ts)
             {
                 return false;
             }

@@ -6,7 +6,7 @@ namespace AnomalyEngine.Server.Faults;
 /// Tells long-lived calls that this replica is stopping, before Kestrel stops waiting for them.
 /// Server streams should end when <see cref="Stopping"/> fires by throwing <see cref="ResumeElsewhere"/>,
 /// so clients reconnect (to another replica) and resume from their last cursor. The
-/// <see cref="FaultInterceptor"/> already links this token into <c>ServerCallContext.CancellationToken</c>
+/// <see cref="FaultPolicy"/> already links this token into <c>ServerCallContext.CancellationToken</c>
 /// of streaming calls and turns the resulting cancellation into that status, so a stream that honours
 /// its call's token needs nothing more.
 /// </summary>

@@ -1,4 +1,5 @@
 using AnomalyEngine.Server.Faults;
+using AnomalyEngine.Server.Grpc;
 using AnomalyEngine.Server.Hosting;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -11,8 +12,8 @@ namespace AnomalyEngine.Server.Security;
 public static class HardeningExtensions
 {
     /// <summary>
-    /// Binds Auth, Limits and Resilience options and installs the interceptors, outermost first:
-    /// fault mapping (so it also maps what the others throw), authentication, rate limiting.
+    /// Binds Auth, Limits and Resilience options and installs <see cref="EngineCallInterceptor"/>: fault
+    /// mapping, authentication and rate limiting, in that order.
     /// </summary>
     public static IServiceCollection AddAnomalyEngineHardening(this IServiceCollection services, IConfiguration configuration)
     {
@@ -26,16 +27,15 @@ public static class HardeningExtensions
         services.AddSingleton<ShutdownSignal>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<TenantRateLimiter>();
-        services.AddSingleton<FaultInterceptor>();
-        services.AddSingleton<AuthenticationInterceptor>();
-        services.AddSingleton<RateLimitInterceptor>();
+        services.AddSingleton<FaultPolicy>();
+        services.AddSingleton<CallAuthenticator>();
+        services.AddSingleton<RateLimitGate>();
+        services.AddSingleton<EngineCallInterceptor>();
 
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<LimitsOptions>>((grpc, limits) =>
         {
             grpc.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageBytes;
-            grpc.Interceptors.Add<FaultInterceptor>();
-            grpc.Interceptors.Add<AuthenticationInterceptor>();
-            grpc.Interceptors.Add<RateLimitInterceptor>();
+            grpc.Interceptors.Add<EngineCallInterceptor>();
         });
         services.AddOptions<HostOptions>().Configure<IOptions<ResilienceOptions>>((host, r) => host.ShutdownTimeout = r.Value.ShutdownTimeout);
         services.AddOptions<HealthCheckPublisherOptions>().Configure<IOptions<ResilienceOptions>>((publisher, r) =>

@@ -22,11 +22,11 @@ public sealed class ScoringGrpcService(SessionScoringEngine engine, TimeProvider
     private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
 
     /// <inheritdoc />
-    public override async Task<TrackResponse> Track(TrackRequest request, ServerCallContext context)
+    public override Task<TrackResponse> Track(TrackRequest request, ServerCallContext context)
     {
         var events = ProtoMapper.ToCore(request.Events);
         RpcErrors.ThrowIfAny(EventValidator.ValidateBatch(events, time.GetUtcNow()));
-        return await TrackValidAsync(TenantContext.Of(context), request.BatchId, events);
+        return TrackValidAsync(TenantContext.Of(context), request.BatchId, events);
     }
 
     /// <inheritdoc />

@@ -132,4 +132,20 @@ public sealed class ScoringServiceTests : IAsyncLifetime
         Assert.Equal(0, info.OutOfOrder);
         Assert.Equal(["/first", "/second", "/third"], info.RecentPath.Select(p => p.Name));
     }
+
+    [Fact]
+    public async Task Events_of_one_session_with_equal_times_keep_their_batch_order()
+    {
+        var s = TestStore.SessionId(nameof(Events_of_one_session_with_equal_times_keep_their_batch_order));
+        var other = s + "-other";
+        // Two sessions in one batch are grouped; one session alone takes the single-session path.
+        await _server.Scoring.TrackAsync(Batch(View(s, "/later", T0 + 2000), View(other, "/x", T0), View(s, "/b", T0 + 1000), View(s, "/a", T0 + 1000)));
+        await _server.Scoring.TrackAsync(Batch(View(other, "/z", T0 + 3000), View(other, "/y", T0 + 2000), View(other, "/w", T0 + 2000)));
+
+        var info = await _server.Scoring.GetSessionAsync(new GetSessionRequest { SessionId = s });
+        var otherInfo = await _server.Scoring.GetSessionAsync(new GetSessionRequest { SessionId = other });
+
+        Assert.Equal(["/b", "/a", "/later"], info.RecentPath.Select(p => p.Name));
+        Assert.Equal(["/x", "/y", "/w", "/z"], otherInfo.RecentPath.Select(p => p.Name));
+    }
 }

@@ -1,59 +1,32 @@
+using AnomalyEngine.Server.Grpc;
 using AnomalyEngine.Server.Hosting;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using StackExchange.Redis;
 
 namespace AnomalyEngine.Server.Faults;
 
 /// <summary>
-/// The outermost interceptor. It maps failures to statuses a client can act on:
-/// store outages (connection lost, timeout, LOADING, cluster down…) to UNAVAILABLE (retry with
-/// backoff), an expired deadline to DEADLINE_EXCEEDED, anything unexpected to INTERNAL without
-/// details. It stops waiting for a handler when the call's deadline passes, so no call outlives its
-/// deadline even while a store command is still queued. For server and bidi streams it links
-/// <see cref="ShutdownSignal"/> into the call's token and ends them with UNAVAILABLE
-/// "server shutting down, resume from your last cursor".
+/// How failures reach clients, applied to every call by <see cref="EngineCallInterceptor"/>, outermost:
+/// store outages (connection lost, timeout, LOADING, cluster down…) become UNAVAILABLE (retry with
+/// backoff), an expired deadline DEADLINE_EXCEEDED, anything unexpected INTERNAL without details.
+/// The interceptor stops waiting for a handler when the call's deadline passes, so no call outlives its
+/// deadline even while a store command is still queued. For server and bidi streams
+/// <see cref="RunStreamAsync"/> links <see cref="ShutdownSignal"/> into the call's token and ends them
+/// with UNAVAILABLE "server shutting down, resume from your last cursor".
 /// </summary>
-public sealed class FaultInterceptor(ShutdownSignal shutdown, TimeProvider time, ILogger<FaultInterceptor> logger) : Interceptor
+public sealed class FaultPolicy(ShutdownSignal shutdown, TimeProvider time, ILogger<FaultPolicy> logger)
 {
     /// <summary>The message of UNAVAILABLE caused by the store.</summary>
     public const string StoreUnavailableMessage = "the session store is unavailable; retry with backoff";
 
-    /// <inheritdoc />
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        try
-        {
-            return await continuation(request, context).WaitAsync(context.CancellationToken);
-        }
-        catch (Exception ex) when (ex is not RpcException)
-        {
-            throw Map(ex, context, byShutdown: false);
-        }
-    }
+    /// <summary>The status a unary or client-streaming call that failed with <paramref name="ex"/> ends with.</summary>
+    public RpcException Map(Exception ex, ServerCallContext context) => Map(ex, context, byShutdown: false);
 
-    /// <inheritdoc />
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        try
-        {
-            return await continuation(requestStream, context).WaitAsync(context.CancellationToken);
-        }
-        catch (Exception ex) when (ex is not RpcException)
-        {
-            throw Map(ex, context, byShutdown: false);
-        }
-    }
-
-    /// <inheritdoc />
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
-        RunStreamAsync(context, linked => continuation(request, responseStream, linked));
-
-    /// <inheritdoc />
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
-        RunStreamAsync(context, linked => continuation(requestStream, responseStream, linked));
-
-    private async Task RunStreamAsync(ServerCallContext context, Func<ServerCallContext, Task> handler)
+    /// <summary>
+    /// Runs a server or bidi streaming handler with a call context whose token also fires at shutdown,
+    /// and maps how it ended.
+    /// </summary>
+    public async Task RunStreamAsync(ServerCallContext context, Func<ServerCallContext, Task> handler)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Stopping);
         var byShutdown = false;

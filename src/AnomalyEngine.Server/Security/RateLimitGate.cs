@@ -5,34 +5,24 @@ using AnomalyEngine.Server.Hosting;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 
 namespace AnomalyEngine.Server.Security;
 
 /// <summary>
 /// Charges every <see cref="TrackRequest"/> (Track, and each message of TrackStream) its event count
 /// against the caller's tenant and refuses it with RESOURCE_EXHAUSTED, carrying a google.rpc.RetryInfo,
-/// when the tenant is over its rate. Runs after authentication, so the tenant is the credential's.
-/// On TrackStream a refused batch ends the stream: batches answered before it stay applied.
+/// when the tenant is over its rate. <see cref="EngineCallInterceptor"/> runs it after authentication,
+/// so the tenant is the credential's. On TrackStream a refused batch ends the stream: batches answered
+/// before it stay applied.
 /// </summary>
-public sealed class RateLimitInterceptor(TenantRateLimiter limiter, ILogger<RateLimitInterceptor> logger) : Interceptor
+public sealed class RateLimitGate(TenantRateLimiter limiter, ILogger<RateLimitGate> logger)
 {
-    /// <inheritdoc />
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Charge(request, context);
-        return continuation(request, context);
-    }
+    /// <summary>A stream whose every message is charged as it is read.</summary>
+    public IAsyncStreamReader<TRequest> Charging<TRequest>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context) =>
+        new ChargingReader<TRequest>(requestStream, this, context);
 
-    /// <inheritdoc />
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
-        continuation(new ChargingReader<TRequest>(requestStream, this, context), responseStream, context);
-
-    /// <inheritdoc />
-    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation) =>
-        continuation(new ChargingReader<TRequest>(requestStream, this, context), context);
-
-    private void Charge<TRequest>(TRequest request, ServerCallContext context)
+    /// <summary>Charges a <see cref="TrackRequest"/> (any other message is free); throws RESOURCE_EXHAUSTED when over the rate.</summary>
+    public void Charge<TRequest>(TRequest request, ServerCallContext context)
     {
         if (request is not TrackRequest track || track.Events.Count == 0)
         {
@@ -55,7 +45,7 @@ public sealed class RateLimitInterceptor(TenantRateLimiter limiter, ILogger<Rate
         throw status.ToRpcException();
     }
 
-    private sealed class ChargingReader<T>(IAsyncStreamReader<T> inner, RateLimitInterceptor owner, ServerCallContext context) : IAsyncStreamReader<T>
+    private sealed class ChargingReader<T>(IAsyncStreamReader<T> inner, RateLimitGate owner, ServerCallContext context) : IAsyncStreamReader<T>
     {
         public T Current => inner.Current;
 

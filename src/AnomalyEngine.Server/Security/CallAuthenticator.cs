@@ -1,7 +1,6 @@
 using AnomalyEngine.Server.Grpc;
 using AnomalyEngine.Server.Hosting;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Options;
 
 namespace AnomalyEngine.Server.Security;
@@ -10,49 +9,26 @@ namespace AnomalyEngine.Server.Security;
 /// Authenticates every engine rpc from <c>authorization: Bearer &lt;key&gt;</c> metadata and puts the
 /// key's tenant where <see cref="TenantContext"/> reads it, so the tenant always comes from the
 /// credential and never from the request. Deny by default: only health and reflection stay open.
+/// Run for every call by <see cref="EngineCallInterceptor"/>.
 /// </summary>
-public sealed class AuthenticationInterceptor(
+public sealed class CallAuthenticator(
     IOptions<AuthOptions> options,
     ApiKeyAuthenticator authenticator,
-    ILogger<AuthenticationInterceptor> logger) : Interceptor
+    ILogger<CallAuthenticator> logger)
 {
     /// <summary>The one rpc that needs <see cref="TenantAuthOptions.CanReloadModels"/>.</summary>
     public const string ReloadModelMethod = "/anomalyengine.v1.ModelService/ReloadModel";
-
-    /// <inheritdoc />
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Authenticate(context);
-        return continuation(request, context);
-    }
-
-    /// <inheritdoc />
-    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Authenticate(context);
-        return continuation(requestStream, context);
-    }
-
-    /// <inheritdoc />
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Authenticate(context);
-        return continuation(request, responseStream, context);
-    }
-
-    /// <inheritdoc />
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Authenticate(context);
-        return continuation(requestStream, responseStream, context);
-    }
 
     /// <summary>Health checks and reflection: load balancers and tooling call them without a key.</summary>
     public static bool IsOpen(string method) =>
         method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal)
         || method.StartsWith("/grpc.reflection.", StringComparison.Ordinal);
 
-    private void Authenticate(ServerCallContext context)
+    /// <summary>
+    /// Records the caller's tenant for the call; throws UNAUTHENTICATED for a missing or unknown key and
+    /// PERMISSION_DENIED for a reload by a key that may not reload.
+    /// </summary>
+    public void Authenticate(ServerCallContext context)
     {
         var settings = options.Value;
         if (!settings.Enabled || IsOpen(context.Method))
