@@ -35,10 +35,11 @@ internal static partial class SubscribeCommand
         var subscribers = new Option<int>("--subscribers") { Description = "With --latency: subscribers connected", DefaultValueFactory = _ => 4 };
         var count = new Option<int>("--count") { Description = "With --latency: anomalous sessions produced", DefaultValueFactory = _ => 2000 };
         var concurrency = new Option<int>("--concurrency") { Description = "With --latency: Track calls in flight", DefaultValueFactory = _ => 4 };
+        var warmup = new Option<int>("--warmup") { Description = "With --latency: anomalous sessions produced first and not timed (first-use compilation)", DefaultValueFactory = _ => 200 };
 
         var command = new Command("subscribe", "Stream alerts from a server; resumes automatically from the last cursor")
         {
-            target, minSeverity, from, fromOldest, json, session, user, reason, detector, latency, subscribers, count, concurrency,
+            target, minSeverity, from, fromOldest, json, session, user, reason, detector, latency, subscribers, count, concurrency, warmup,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -46,7 +47,12 @@ internal static partial class SubscribeCommand
             var client = new AlertService.AlertServiceClient(channel);
             if (parse.GetValue(latency))
             {
-                return await MeasureLatencyAsync(channel, parse.GetValue(subscribers), parse.GetValue(count), parse.GetValue(concurrency), ct);
+                if (parse.GetValue(subscribers) < 1 || parse.GetValue(count) < 1 || parse.GetValue(warmup) < 0 || parse.GetValue(concurrency) < 1)
+                {
+                    await Console.Error.WriteLineAsync("error: --subscribers, --count and --concurrency must be at least 1, --warmup at least 0");
+                    return 2;
+                }
+                return await MeasureLatencyAsync(channel, parse.GetValue(subscribers), parse.GetValue(count), parse.GetValue(warmup), parse.GetValue(concurrency), ct);
             }
             var filter = new AlertFilter { SessionId = parse.GetValue(session) ?? "", UserId = parse.GetValue(user) ?? "" };
             filter.ReasonCodes.Add(parse.GetValue(reason) ?? []);
