@@ -179,11 +179,10 @@ public static class SessionStateCodec
         for (var i = 0; i < count; i++)
         {
             int f = flags[i];
-            bool? success = (f & 2) == 0 ? null : (f & 4) != 0;
             long? duration = (f & 8) == 0 ? null
                 : (f & 16) != 0 ? (long)r.Double()
                 : wideDurations ? r.UInt32() : r.UInt16();
-            s.RecentPath.Add(new PathStep(ts[i], (f & 1) != 0 ? EventKind.Action : EventKind.View, table.Get(names[i]), success, duration));
+            s.RecentPath.Add(Step(f, ts[i], table.Get(names[i]), duration));
         }
     }
 
@@ -213,10 +212,16 @@ public static class SessionStateCodec
                 2 => r.UInt32(),
                 _ => (long)r.Double(),
             };
-            bool? success = (f & 2) == 0 ? null : (f & 4) != 0;
-            SessionReducer.Fold(s, new PathStep(ts, (f & 1) != 0 ? EventKind.Action : EventKind.View, name, success, duration), limits, NewTransitionKey);
+            SessionReducer.Fold(s, Step(f, ts, name, duration), limits, NewTransitionKey);
         }
     }
+
+    /// <summary>
+    /// A path entry or tail row as a step: their flags share bits 1 (action), 2 (success known) and
+    /// 4 (succeeded); ts and duration are already read, each as its own encoding says.
+    /// </summary>
+    private static PathStep Step(int flags, long ts, string name, long? duration) =>
+        new(ts, (flags & 1) != 0 ? EventKind.Action : EventKind.View, name, (flags & 2) == 0 ? null : (flags & 4) != 0, duration);
 
     /// <summary>The per-session name table, its names resolved to shared strings.</summary>
     private readonly struct NameTable
