@@ -175,10 +175,7 @@ public sealed class SessionReducer(SessionLimits limits)
     {
         var length = from.Length + 1 + to.Length;
         char[]? rented = null;
-        var key = (length <= StackChars ? stackalloc char[StackChars] : (rented = ArrayPool<char>.Shared.Rent(length)))[..length];
-        from.CopyTo(key);
-        key[from.Length] = SessionState.TransitionSeparator;
-        to.CopyTo(key[(from.Length + 1)..]);
+        var key = SessionState.WriteTransitionKey(length <= StackChars ? stackalloc char[StackChars] : (rented = ArrayPool<char>.Shared.Rent(length)), from, to);
         if (!s.Transitions.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out var t))
         {
             var tracked = s.Transitions.Count >= limits.TransitionCap ? SessionState.OverflowKey

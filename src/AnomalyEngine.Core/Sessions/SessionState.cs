@@ -95,6 +95,19 @@ public sealed class SessionState
     /// <summary>Builds a transition key.</summary>
     public static string TransitionKey(string from, string to) => string.Concat(from, "\t", to);
 
+    /// <summary>
+    /// Writes the transition key of <paramref name="from"/> and <paramref name="to"/> into the start
+    /// of <paramref name="destination"/>, for lookups that make no string; returns its characters.
+    /// </summary>
+    public static Span<char> WriteTransitionKey(Span<char> destination, string from, string to)
+    {
+        var key = destination[..(from.Length + 1 + to.Length)];
+        from.CopyTo(key);
+        key[from.Length] = TransitionSeparator;
+        to.CopyTo(key[(from.Length + 1)..]);
+        return key;
+    }
+
     /// <summary>Splits a transition key into its two names.</summary>
     public static (string From, string To) SplitTransition(string key)
     {

@@ -288,11 +288,7 @@ public static class SessionStateCodec
             {
                 return SessionState.TransitionKey(a, b);
             }
-            Span<char> key = stackalloc char[NameCache.MaxBytes];
-            a.CopyTo(key);
-            key[a.Length] = SessionState.TransitionSeparator;
-            b.CopyTo(key[(a.Length + 1)..]);
-            return NameCache.Get(key[..length]);
+            return NameCache.Get(SessionState.WriteTransitionKey(stackalloc char[NameCache.MaxBytes], a, b));
         }
     }
 
