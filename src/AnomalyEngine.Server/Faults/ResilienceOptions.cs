@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using AnomalyEngine.Core.Settings;
 
 namespace AnomalyEngine.Server.Faults;
 
@@ -12,14 +12,14 @@ public sealed class ResilienceOptions
     /// How long a stopping replica lets in-flight unary calls finish (HostOptions.ShutdownTimeout). Keep it
     /// below the orchestrator's grace period (Kubernetes terminationGracePeriodSeconds, 30 s by default).
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [TimeSpanRange("00:00:00", "00:10:00")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How often health checks are re-run for grpc.health.v1 Watch streams.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    [TimeSpanRange("00:00:01", "00:05:00")]
     public TimeSpan HealthCheckPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long one store health check (PING) may take before the store counts as down.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    [TimeSpanRange("00:00:00.100", "00:01:00")]
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(1.5);
 }

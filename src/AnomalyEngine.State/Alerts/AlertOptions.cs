@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AnomalyEngine.Core.Settings;
 
 namespace AnomalyEngine.State.Alerts;
 
@@ -21,21 +22,21 @@ public sealed class AlertOptions
     public int MaxRecords { get; set; } = 100_000;
 
     /// <summary>Records older than this are trimmed on append.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    [TimeSpanRange("00:00:01", "365.00:00:00")]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
     /// A session that stays anomalous at the same (or a lower) severity raises a new alert after this
     /// long. Zero: never; only an escalation raises a new alert.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    [TimeSpanRange("00:00:00", "30.00:00:00")]
     public TimeSpan ReAlertInterval { get; set; } = TimeSpan.Zero;
 
     /// <summary>
     /// How long a session's last alerted severity is remembered after it was last seen anomalous.
     /// The store uses at least the session inactivity timeout, so a live session is never forgotten.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    [TimeSpanRange("00:00:01", "30.00:00:00")]
     public TimeSpan DedupWindow { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
@@ -50,7 +51,7 @@ public sealed class AlertOptions
     /// behind and is ended with RESOURCE_EXHAUSTED. A subscriber that keeps reading, even while replaying a
     /// long backlog, is never ended: the log in Redis is its backlog, not server memory.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    [TimeSpanRange("00:00:00.010", "01:00:00")]
     public TimeSpan SubscriberStallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Records read from the store per round trip.</summary>
@@ -61,6 +62,6 @@ public sealed class AlertOptions
     /// A subscriber re-reads the feed at least this often even without a wake-up, so a pub/sub message
     /// lost in a reconnect delays an alert by at most this long instead of stalling the stream.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    [TimeSpanRange("00:00:00.010", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using AnomalyEngine.Core.Settings;
 
 namespace AnomalyEngine.State.Sessions;
 
@@ -9,6 +9,6 @@ public sealed class SessionStoreOptions
     public const string SectionName = "Sessions";
 
     /// <summary>A session's state expires this long after its latest event.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "30.00:00:00")]
+    [TimeSpanRange("00:00:00.100", "30.00:00:00")]
     public TimeSpan InactivityTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }
