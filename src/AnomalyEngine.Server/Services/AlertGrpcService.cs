@@ -69,10 +69,13 @@ public sealed class AlertGrpcService(
         var pump = PumpAsync(reader, waker, buffer.Writer, tenant, stop.Token);
         try
         {
-            // The stream's one writer loop.
+            // The stream's one writer loop. Shutdown (in the call's token) stops it between alerts; a write
+            // itself gets no token, because cancelling a write in flight makes grpc-dotnet reset the
+            // stream, and the client would see CANCELLED instead of the UNAVAILABLE that tells it to
+            // resume. A client that goes away fails the write by itself.
             await foreach (var alert in buffer.Reader.ReadAllAsync(context.CancellationToken))
             {
-                await responseStream.WriteAsync(alert, context.CancellationToken);
+                await responseStream.WriteAsync(alert);
             }
         }
         catch (ChannelClosedException e) when (e.InnerException is RpcException rpc)
