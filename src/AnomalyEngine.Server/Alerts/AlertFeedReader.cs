@@ -6,10 +6,11 @@ using V1 = AnomalyEngine.Contracts.V1;
 namespace AnomalyEngine.Server.Alerts;
 
 /// <summary>
-/// Feeds one subscriber's bounded buffer from the log. The hand-over rule: pub/sub is only a wake-up;
-/// the reader always reads by range after the last sequence it has seen, per partition. Since the waker
-/// is registered before the first read and every append is followed by a wake-up (and a poll backs it
-/// up), backlog and live alerts form one gap-free, duplicate-free sequence.
+/// Feeds one subscriber's bounded buffer. The hand-over rule: per partition, the reader delivers only
+/// the alert right after the last sequence it has seen, either a record this process's producer handed
+/// over (the fast path: no read) or what a read of the log by range returns; at a gap it reads the log.
+/// Since the waker is registered before the first read and every append is followed by a hand-off or a
+/// wake-up (and a poll backs both up), backlog and live alerts form one gap-free, duplicate-free sequence.
 /// </summary>
 public sealed class AlertFeedReader(AlertLog log, AlertOptions options, string tenant, AlertMatcher matcher, long[]? resumeAfter, bool fromOldest)
 {
@@ -55,40 +56,77 @@ public sealed class AlertFeedReader(AlertLog log, AlertOptions options, string t
     /// </summary>
     public async Task RunAsync(AlertWaker waker, ChannelWriter<V1.Alert> writer, CancellationToken ct)
     {
-        var partitions = log.Partitions;
-        var last = _last;
-        var checkGap = _checkGap;
+        var readLog = true;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
             var more = false;
-            for (var p = 0; p < partitions; p++)
+            if (readLog | waker.TakeReadLog())
             {
-                var page = await log.ReadAsync(tenant, p, last[p], options.ReadBatch);
-                if (checkGap[p])
-                {
-                    CheckContinuity(p, last[p], page);
-                }
-                checkGap[p] = true;
-                foreach (var record in page.Records)
-                {
-                    last[p] = record.Seq;
-                    var alert = AlertProducer.Decode(record, partitions);
-                    if (!matcher.Matches(alert))
-                    {
-                        continue;
-                    }
-                    alert.Cursor = AlertCursor.Format(last);
-                    await WriteAsync(writer, alert, ct);
-                    Delivered++;
-                }
-                more |= page.Records.Count == options.ReadBatch;
+                more = await ReadLogAsync(writer, ct);
             }
-            if (!more)
+            readLog = !await TakeHandedOverAsync(waker, writer, ct);
+            if (!more && !readLog)
             {
                 await waker.WaitAsync(options.PollInterval, ct);
             }
         }
+    }
+
+    // Reads every partition's log after its last seen sequence; true when a page came back full.
+    private async Task<bool> ReadLogAsync(ChannelWriter<V1.Alert> writer, CancellationToken ct)
+    {
+        var more = false;
+        for (var p = 0; p < _last.Length; p++)
+        {
+            var page = await log.ReadAsync(tenant, p, _last[p], options.ReadBatch);
+            if (_checkGap[p])
+            {
+                CheckContinuity(p, _last[p], page);
+            }
+            _checkGap[p] = true;
+            foreach (var record in page.Records)
+            {
+                await DeliverAsync(record, writer, ct);
+            }
+            more |= page.Records.Count == options.ReadBatch;
+        }
+        return more;
+    }
+
+    // Delivers the records this process's producers handed over while each is the next of its partition,
+    // skipping ones already delivered. False at a gap (an alert appended elsewhere, or by a concurrent
+    // producer that has not handed over yet, came between): the log must be read.
+    private async Task<bool> TakeHandedOverAsync(AlertWaker waker, ChannelWriter<V1.Alert> writer, CancellationToken ct)
+    {
+        while (waker.TryTake(out var record))
+        {
+            var last = _last[record.Partition];
+            if (record.Seq <= last)
+            {
+                continue;
+            }
+            if (record.Seq != last + 1)
+            {
+                return false;
+            }
+            await DeliverAsync(record, writer, ct);
+            waker.CountHandedOver();
+        }
+        return true;
+    }
+
+    private async Task DeliverAsync(AlertRecord record, ChannelWriter<V1.Alert> writer, CancellationToken ct)
+    {
+        _last[record.Partition] = record.Seq;
+        var alert = AlertProducer.Decode(record, _last.Length);
+        if (!matcher.Matches(alert))
+        {
+            return;
+        }
+        alert.Cursor = AlertCursor.Format(_last);
+        await WriteAsync(writer, alert, ct);
+        Delivered++;
     }
 
     private async Task WriteAsync(ChannelWriter<V1.Alert> writer, V1.Alert alert, CancellationToken ct)

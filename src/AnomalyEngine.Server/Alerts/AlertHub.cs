@@ -1,15 +1,17 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using AnomalyEngine.Server.Hosting;
+using AnomalyEngine.State.Alerts;
 using AnomalyEngine.State.Keys;
 using StackExchange.Redis;
 
 namespace AnomalyEngine.Server.Alerts;
 
 /// <summary>
-/// The process's one Redis SUBSCRIBE for alert wake-ups, fanned out to the local subscribers of the
-/// tenant named in each message. Any replica's alert wakes every replica's subscribers. Messages only
-/// wake readers, which then read the log by range: a lost or duplicated message cannot lose or
+/// Connects this process's producers and subscribers. Alerts appended here are handed straight to the
+/// local subscribers of their tenant (no Redis round trip between append and delivery); the process's
+/// one Redis SUBSCRIBE wakes them for alerts appended by other replicas. Neither path is trusted for
+/// completeness: a reader takes a handed-over record only when it is the next one of its partition and
+/// otherwise reads the log by range, so a lost, late or duplicated hand-off or message cannot lose or
 /// duplicate an alert.
 /// </summary>
 public sealed class AlertHub(IConnectionMultiplexer redis, ILogger<AlertHub> logger)
@@ -17,6 +19,7 @@ public sealed class AlertHub(IConnectionMultiplexer redis, ILogger<AlertHub> log
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<AlertWaker, byte>> _byTenant = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _subscribeGate = new(1, 1);
     private volatile bool _subscribed;
+    private long _handedOver;
 
     /// <summary>Local subscribers right now (for tests and diagnostics).</summary>
     public int SubscriberCount
@@ -32,16 +35,38 @@ public sealed class AlertHub(IConnectionMultiplexer redis, ILogger<AlertHub> log
         }
     }
 
+    /// <summary>Alerts that subscribers of this process delivered from a hand-off rather than a log read.</summary>
+    public long HandedOver => Interlocked.Read(ref _handedOver);
+
     /// <summary>
-    /// Registers a waker for a tenant's alerts. Register BEFORE the first read of the log: any alert
-    /// appended after that read then wakes the reader, which is what makes the hand-over gap-free.
+    /// Registers a subscriber of a tenant's alerts; dispose the waker to unregister. Register BEFORE the
+    /// first read of the log: any alert appended after that read then reaches the reader, which is what
+    /// makes the hand-over from backlog to live gap-free.
     /// </summary>
-    public async Task<IDisposable> RegisterAsync(string tenant, AlertWaker waker)
+    public async Task<AlertWaker> RegisterAsync(string tenant, int partitions)
     {
         await EnsureSubscribedAsync();
         var set = _byTenant.GetOrAdd(tenant, static _ => new ConcurrentDictionary<AlertWaker, byte>());
+        AlertWaker? waker = null;
+        waker = new AlertWaker(partitions, () => set.TryRemove(waker!, out _), () => Interlocked.Increment(ref _handedOver));
         set[waker] = 0;
-        return new Registration(set, waker);
+        return waker;
+    }
+
+    /// <summary>
+    /// Hands a record this process has just appended to the tenant's local subscribers. Call before
+    /// <see cref="AlertLog.PublishWake"/>, so that the wake-up this process receives for its own alert
+    /// finds the record already handed over and costs no read.
+    /// </summary>
+    public void HandOver(string tenant, AlertRecord record)
+    {
+        if (_byTenant.TryGetValue(tenant, out var set))
+        {
+            foreach (var (waker, _) in set)
+            {
+                waker.Offer(record);
+            }
+        }
     }
 
     private async Task EnsureSubscribedAsync()
@@ -66,6 +91,7 @@ public sealed class AlertHub(IConnectionMultiplexer redis, ILogger<AlertHub> log
         }
     }
 
+    // Message: "tenant partition seq" (AlertLog.PublishWake); tenant ids contain no spaces.
     private void OnMessage(RedisValue message)
     {
         var text = (string?)message;
@@ -73,48 +99,23 @@ public sealed class AlertHub(IConnectionMultiplexer redis, ILogger<AlertHub> log
         {
             return;
         }
-        var space = text.IndexOf(' ', StringComparison.Ordinal);
-        var tenant = space < 0 ? text : text[..space];
-        if (_byTenant.TryGetValue(tenant, out var set))
-        {
-            foreach (var (waker, _) in set)
-            {
-                waker.Wake();
-            }
-        }
-    }
-
-    private sealed class Registration(ConcurrentDictionary<AlertWaker, byte> set, AlertWaker waker) : IDisposable
-    {
-        public void Dispose() => set.TryRemove(waker, out _);
-    }
-}
-
-/// <summary>An auto-reset wake-up signal for one subscriber: many wakes before a wait collapse into one.</summary>
-public sealed class AlertWaker
-{
-    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    /// <summary>Signals the reader; never blocks.</summary>
-    public void Wake() => _signal.Writer.TryWrite(true);
-
-    /// <summary>Waits for a wake-up or the timeout, whichever comes first.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        if (_signal.Reader.TryRead(out _))
+        var parts = text.Split(' ');
+        if (!_byTenant.TryGetValue(parts[0], out var set))
         {
             return;
         }
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout);
-        try
+        var (partition, seq) = (0, 0L);
+        var known = parts.Length == 3 && int.TryParse(parts[1], out partition) && long.TryParse(parts[2], out seq);
+        foreach (var (waker, _) in set)
         {
-            await _signal.Reader.WaitToReadAsync(cts.Token);
-            _signal.Reader.TryRead(out _);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // The poll interval passed: re-read anyway.
+            if (known)
+            {
+                waker.Announce(partition, seq);
+            }
+            else
+            {
+                waker.Wake();
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ namespace AnomalyEngine.Server.Alerts;
 /// repeat). Called by the scoring engine before the Track call returns, so an alert a caller was told
 /// about (Verdict.alert_cursor) is already in Redis.
 /// </summary>
-public sealed class AlertProducer(AlertLog log, TimeProvider time)
+public sealed class AlertProducer(AlertLog log, AlertHub hub, TimeProvider time)
 {
     /// <summary>Raises an alert for an anomalous verdict; returns its cursor, or null when deduplicated.</summary>
     public async Task<string?> RaiseAsync(string tenant, Verdict verdict, SessionEvent trigger)
@@ -28,11 +28,14 @@ public sealed class AlertProducer(AlertLog log, TimeProvider time)
             Trigger = ProtoMapper.ToProto(trigger),
         };
         var partition = log.PartitionOf(verdict.SessionId);
-        var seq = await log.AppendAsync(tenant, partition, verdict.SessionId, (int)verdict.Severity, now, alert.ToByteArray());
+        var body = alert.ToByteArray();
+        var seq = await log.AppendAsync(tenant, partition, verdict.SessionId, (int)verdict.Severity, now, body);
         if (seq == 0)
         {
             return null;
         }
+        // The record as the log now holds it: this process's subscribers take it without reading it back.
+        hub.HandOver(tenant, new AlertRecord(partition, seq, now, body));
         log.PublishWake(tenant, partition, seq);
         return AlertCursor.ForAlert(partition, seq, log.Partitions);
     }

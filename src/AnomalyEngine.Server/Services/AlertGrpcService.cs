@@ -49,8 +49,7 @@ public sealed class AlertGrpcService(
         var o = options.Value;
         var buffer = Channel.CreateBounded<Alert>(new BoundedChannelOptions(o.SubscriberBuffer) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-        var waker = new AlertWaker();
-        using var registration = await hub.RegisterAsync(tenant, waker);
+        using var waker = await hub.RegisterAsync(tenant, log.Partitions);
         var reader = new AlertFeedReader(log, o, tenant, matcher, resumeAfter, request.FromOldest);
         try
         {
