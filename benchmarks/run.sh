@@ -6,7 +6,8 @@
 #   (b) the engine end to end against the same redis-server: TrackStream at max rate, unary Track
 #       at 2,000 events/s, and the ratio engine / limit;
 #   live state memory of sessions of 50 events (MEMORY USAGE of their one key each);
-#   server memory (VmRSS sampled every second) over a constant-load soak;
+#   server memory (VmRSS sampled every second) over a constant-load soak, which also carries 2 %
+#   attack sessions and 4 live alert subscribers: event → alert latency at the subscribers;
 #   training time on 1,000,000 events, when `anomaly-engine train` exists in this branch;
 #   optionally the BenchmarkDotNet suite (--bench).
 # Every process it starts is stopped on exit. Results: benchmarks/results/latest.md (and, with
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
 done
 
 # Targets (docs/performance.md); never loosened here.
-TARGET_RATIO=0.50 TARGET_P99_MS=2 TARGET_STATE_BYTES=1024 TARGET_RSS_GROWTH=0.10 TARGET_TRAIN_S=60
+TARGET_RATIO=0.50 TARGET_P99_MS=2 TARGET_STATE_BYTES=1024 TARGET_RSS_GROWTH=0.10 TARGET_TRAIN_S=60 TARGET_ALERT_P99_MS=10
 # Limit: 4 redis-benchmark processes (4 page names, so sessions hold several names and
 # transitions like real ones), 8 connections each, 16 commands pipelined per connection.
 LIMIT_PROCS=4 LIMIT_CLIENTS=8 LIMIT_PIPELINE=16 LIMIT_REQUESTS=${LIMIT_REQUESTS:-250000}
@@ -46,6 +47,8 @@ LIMIT_PROCS=4 LIMIT_CLIENTS=8 LIMIT_PIPELINE=16 LIMIT_REQUESTS=${LIMIT_REQUESTS:
 # server's own window; more only queues in HTTP/2 buffers and adds latency, not throughput).
 STREAM_BATCH=50 STREAM_WINDOW=32 STREAM_CONCURRENCY=1
 UNARY_RATE=2000 UNARY_CONCURRENCY=16 SESSIONS=10000
+# Soak: production-like traffic with alerts: 2 % of sessions are simulated attacks, 4 subscribers.
+SOAK_ATTACK_SHARE=0.02 SOAK_SUBSCRIBERS=4
 
 WORK=$(mktemp -d /tmp/ae-perf.XXXXXX)
 RESULTS="$ROOT/benchmarks/results"
@@ -187,13 +190,13 @@ read -r VALUE_BYTES ID_BYTES EVENTS_CHECK <<<"$($RCLI EVAL "$STATE_HEADER" 1 "ae
 STATE_PARTS="one key; session 0: value $VALUE_BYTES B, of which event-id digests $ID_BYTES B"
 log "state per 50-event session: $STATE_IDS B with event ids ($STATE_PARTS), $STATE_NOIDS B without (session 0 holds $EVENTS_CHECK events)"
 
-log "soak: unary --rate $UNARY_RATE for ${SOAK}s, sampling server VmRSS every second"
+log "soak: unary --rate $UNARY_RATE for ${SOAK}s, $SOAK_ATTACK_SHARE attack sessions, $SOAK_SUBSCRIBERS alert subscribers, sampling server VmRSS every second"
 SOAK_FROM=$(date +%s)
 # 3 s of warm-up, as in the unary phase: a fresh load process spends its first ~0.5 s compiling
 # (no tiered compilation), and at 2,000 calls/s the calls due meanwhile, timed from their intended
 # send, made the soak's p99.9 ~0.5 s. VmRSS is sampled over the whole run either way.
 run_load soak --mode unary --rate "$UNARY_RATE" --concurrency "$UNARY_CONCURRENCY" --sessions "$SESSIONS" \
-  --warmup 3 --duration "$SOAK" --run-id "so$$"
+  --warmup 3 --duration "$SOAK" --run-id "so$$" --attack-share "$SOAK_ATTACK_SHARE" --subscribers "$SOAK_SUBSCRIBERS"
 SOAK_TO=$(date +%s)
 # Flat = the median RSS of the last quarter of the soak is within 10 % of the median of its second
 # quarter (the first quarter is warm-up: JIT, pools, GC heap sizing).
@@ -264,6 +267,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "| live state, session of 50 events (with event ids) | $STATE_IDS B ($STATE_PARTS) | ≤ $TARGET_STATE_BYTES B | $(verdict "$STATE_IDS <= $TARGET_STATE_BYTES") |"
   echo "| live state, session of 50 events (no event ids) | $STATE_NOIDS B | ≤ $TARGET_STATE_BYTES B | $(verdict "$STATE_NOIDS <= $TARGET_STATE_BYTES") |"
   echo "| server RSS over ${SOAK}s at $UNARY_RATE events/s | 2nd-quarter median $((RSS_Q2 / 1024)) MiB → last-quarter median $((RSS_Q4 / 1024)) MiB ($(calc "$RSS_GROWTH * 100" | xargs printf '%+.1f') %), max $((RSS_MAX / 1024)) MiB; soak p99 $(j soak .p99_ms) ms | flat (< $(calc "$TARGET_RSS_GROWTH * 100") % growth) over 300 s | $(verdict "$RSS_GROWTH < $TARGET_RSS_GROWTH")$([ "$SOAK" -lt 300 ] && echo " (only ${SOAK}s)") |"
+  echo "| event → alert at $SOAK_SUBSCRIBERS subscribers (the soak: $UNARY_RATE events/s, $SOAK_ATTACK_SHARE attack sessions) | $(j soak .alerts.raised) alerts, $(j soak .alerts.deliveries) deliveries, $(j soak .alerts.missed) missing; p50 $(j soak .alerts.p50_ms), p90 $(j soak .alerts.p90_ms), p99 $(j soak .alerts.p99_ms), p99.9 $(j soak .alerts.p999_ms), max $(j soak .alerts.max_ms) ms | p99 ≤ $TARGET_ALERT_P99_MS ms, none missing | $(verdict "$(j soak .alerts.p99_ms) <= $TARGET_ALERT_P99_MS && $(j soak .alerts.missed) == 0") |"
   if [ -n "$TRAIN_S" ]; then
     echo "| training on 1,000,000 events | $(printf '%.1f' "$TRAIN_S") s ($TRAIN_NOTE) | ≤ $TARGET_TRAIN_S s | $(verdict "$TRAIN_S <= $TARGET_TRAIN_S") |"
   else

@@ -29,10 +29,13 @@ internal static class LoadCommand
         var noIds = new Option<bool>("--no-event-ids") { Description = "send events without event_id" };
         var runId = new Option<string?>("--run-id") { Description = "prefix of the session ids (default: random)" };
         var seed = new Option<int>("--seed") { Description = "seed of the simulated sessions", DefaultValueFactory = _ => 1 };
+        var attackShare = new Option<double>("--attack-share") { Description = "share of sessions that are simulated attacks, 0..1 (they alert)", DefaultValueFactory = _ => 0 };
+        var subscribers = new Option<int>("--subscribers") { Description = "live alert subscribers to attach; reports event → alert latency at them (0..64)", DefaultValueFactory = _ => 0 };
 
         var command = new Command("load", "Drive a running server on this machine with simulated normal session traffic and report throughput and latency.")
         {
             target, sessions, rate, max, duration, warmup, mode, batch, concurrency, window, events, perSession, noIds, runId, seed,
+            attackShare, subscribers,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -61,6 +64,10 @@ internal static class LoadCommand
             {
                 problem = "--duration must be in (0, 86400] s and --warmup in [0, 3600] s";
             }
+            else if (parse.GetValue(attackShare) is < 0 or > 1 or double.NaN || parse.GetValue(subscribers) is < 0 or > 64)
+            {
+                problem = "--attack-share must be in [0, 1] and --subscribers 0..64";
+            }
             if (problem is not null)
             {
                 await Console.Error.WriteLineAsync("error: " + problem);
@@ -84,6 +91,8 @@ internal static class LoadCommand
                 EventIds = !parse.GetValue(noIds),
                 RunId = parse.GetValue(runId) ?? "load-" + Guid.NewGuid().ToString("N")[..8],
                 Seed = parse.GetValue(seed),
+                AttackShare = parse.GetValue(attackShare),
+                Subscribers = parse.GetValue(subscribers),
             };
             Console.WriteLine($"load: {options.Mode} against {url}, {(options.Max ? "max rate" : options.Rate!.Value.ToString("0", CultureInfo.InvariantCulture) + " events/s")}, " +
                 $"batch {options.Batch}, concurrency {options.Concurrency}, {options.Sessions:N0} sessions ({options.RunId}-*), {options.Warmup.TotalSeconds:0}s warm-up + {options.Duration.TotalSeconds:0}s");
@@ -99,6 +108,11 @@ internal static class LoadCommand
                 return 2;
             }
             Print(summary);
+            if (summary.Alerts is { Missed: not 0 } a)
+            {
+                await Console.Error.WriteLineAsync($"error: subscribers were owed {a.Raised * a.Subscribers:N0} alert deliveries and got {a.Deliveries:N0}");
+                return 1;
+            }
             return summary.Events == 0 ? 1 : 0;
         });
         return command;
@@ -110,6 +124,11 @@ internal static class LoadCommand
         Console.WriteLine(string.Create(inv, $"  events      {s.Events:N0} in {s.Seconds:0.0} s = {s.EventsPerSecond:N0} events/s ({s.Requests:N0} requests)"));
         Console.WriteLine(string.Create(inv, $"  latency ms  p50 {s.P50Ms:0.000}  p90 {s.P90Ms:0.000}  p99 {s.P99Ms:0.000}  p99.9 {s.P999Ms:0.000}  max {s.MaxMs:0.000}"));
         Console.WriteLine(string.Create(inv, $"  errors      {s.Errors:N0}   unscored events {s.Unscored:N0}   anomalous verdicts {s.Anomalous:N0} of {s.Verdicts:N0}{(s.FirstError is null ? "" : "   first: " + s.FirstError)}"));
+        if (s.Alerts is { } a)
+        {
+            Console.WriteLine(string.Create(inv, $"  alerts      {a.Raised:N0} raised, {a.Deliveries:N0} deliveries to {a.Subscribers} subscribers, {a.Missed:N0} missing{(a.FirstError is null ? "" : "   first: " + a.FirstError)}"));
+            Console.WriteLine(string.Create(inv, $"  event → alert ms  p50 {a.P50Ms:0.000}  p90 {a.P90Ms:0.000}  p99 {a.P99Ms:0.000}  p99.9 {a.P999Ms:0.000}  max {a.MaxMs:0.000}"));
+        }
         Console.WriteLine("LOAD_RESULT " + s.ToJson());
     }
 }

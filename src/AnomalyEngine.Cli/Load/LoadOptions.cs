@@ -33,4 +33,8 @@ internal sealed record LoadOptions
     public string RunId { get; init; } = "load";
     /// <summary>Seed of the traffic.</summary>
     public int Seed { get; init; } = 1;
+    /// <summary>Share of sessions replayed from simulated attacks (they alert), in [0, 1].</summary>
+    public double AttackShare { get; init; }
+    /// <summary>Live alert subscribers attached for the run (0: none).</summary>
+    public int Subscribers { get; init; }
 }

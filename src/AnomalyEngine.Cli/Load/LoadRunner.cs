@@ -31,6 +31,9 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
     {
         using var channel = ChannelFactory.Create(o.Target.ToString());
         var client = new ScoringService.ScoringServiceClient(channel);
+        // Subscribers are live before the first request, so every alert of the run is owed to them.
+        await using var alerts = o.Subscribers > 0 ? await AlertWatch.StartAsync(o, Stats) : null;
+        Stats.Alerts = alerts;
         var start = Stopwatch.GetTimestamp();
         Stats.MeasureStart = start + Ticks(o.Warmup);
         _deadline = Stats.MeasureStart + Ticks(o.Duration);
@@ -39,7 +42,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         var traffic = new SimulatedTraffic[o.Concurrency];
         for (var w = 0; w < traffic.Length; w++)
         {
-            traffic[w] = new SimulatedTraffic(o.RunId, w * slotsPer, slotsPer, o.EventsPerSession, o.EventIds, o.Seed * 7919 + w);
+            traffic[w] = new SimulatedTraffic(o.RunId, w * slotsPer, slotsPer, o.EventsPerSession, o.EventIds, o.Seed * 7919 + w, o.AttackShare);
         }
         using var reporter = new CancellationTokenSource();
         var report = ReportProgressAsync(start, reporter.Token);
@@ -47,7 +50,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         Stats.Stop();
         await reporter.CancelAsync();
         await report;
-        return Stats.Summarize(o);
+        return Stats.Summarize(o, alerts is null ? null : await alerts.FinishAsync(TimeSpan.FromSeconds(10)));
     }
 
     private async Task RunUnaryAsync(ScoringService.ScoringServiceClient client, SimulatedTraffic[] traffic, long start, CancellationToken ct)

@@ -23,6 +23,9 @@ internal sealed class LoadStats
     private long _measureStart;
     private long _measureEnd;
 
+    /// <summary>Subscribers attached to the run, told of every alert a Track answer raised.</summary>
+    public AlertWatch? Alerts { get; set; }
+
     /// <summary>First error message seen, for the report.</summary>
     public string? FirstError { get; private set; }
 
@@ -35,6 +38,17 @@ internal sealed class LoadStats
     /// <summary>Records an answered request sent at <paramref name="sentAt"/> (an intended send time under a rate, which counts queueing on the client too).</summary>
     public void RecordSuccess(long sentAt, long answeredAt, int events, int sessions, IReadOnlyList<Verdict> verdicts)
     {
+        if (Alerts is { } alerts)
+        {
+            // Warm-up alerts too: their deliveries must be recognised, though they are not timed.
+            for (var i = 0; i < verdicts.Count; i++)
+            {
+                if (verdicts[i].AlertCursor.Length > 0)
+                {
+                    alerts.Raised(verdicts[i].AlertCursor, sentAt);
+                }
+            }
+        }
         if (sentAt < MeasureStart)
         {
             return;
@@ -67,7 +81,7 @@ internal sealed class LoadStats
     }
 
     /// <summary>The run's figures.</summary>
-    public LoadSummary Summarize(LoadOptions o)
+    public LoadSummary Summarize(LoadOptions o, AlertSummary? alerts)
     {
         var seconds = Stopwatch.GetElapsedTime(MeasureStart, _measureEnd == 0 ? Stopwatch.GetTimestamp() : _measureEnd).TotalSeconds;
         double Ms(double p) => _latencyUs.TotalCount == 0 ? 0 : _latencyUs.GetValueAtPercentile(p) / 1000.0;
@@ -76,7 +90,7 @@ internal sealed class LoadStats
             Math.Round(seconds, 2), _requests, _events, Math.Round(seconds > 0 ? _events / seconds : 0, 1),
             Math.Round(Ms(50), 3), Math.Round(Ms(90), 3), Math.Round(Ms(99), 3), Math.Round(Ms(99.9), 3),
             Math.Round(_latencyUs.TotalCount == 0 ? 0 : _latencyUs.GetMaxValue() / 1000.0, 3),
-            _errors, _unscored, _verdicts, _anomalous, FirstError);
+            _errors, _unscored, _verdicts, _anomalous, FirstError, alerts);
     }
 
     private static long TicksToUs(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
@@ -87,7 +101,7 @@ internal sealed record LoadSummary(
     string Mode, string Rate, int Batch, int Concurrency, int Sessions, double Seconds,
     long Requests, long Events, double EventsPerSecond,
     double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs,
-    long Errors, long Unscored, long Verdicts, long Anomalous, string? FirstError)
+    long Errors, long Unscored, long Verdicts, long Anomalous, string? FirstError, AlertSummary? Alerts)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

@@ -10,6 +10,7 @@ namespace AnomalyEngine.Cli.Load;
 /// shipped model was trained on, replayed over many concurrent session slots with their gaps kept
 /// and their clock moved to the last hour. Realistic for the server too: like production, few
 /// verdicts are anomalous, so a run measures the common path rather than alerting on every session.
+/// With an attack share, that share of sessions are the simulator's attacks (which alert).
 /// </summary>
 /// <remarks>
 /// Not thread-safe: each load worker owns one instance over its own session slots. Sessions are
@@ -27,6 +28,7 @@ internal sealed class SimulatedTraffic
     private readonly int _eventsPerSession;
     private readonly bool _eventIds;
     private readonly int _seed;
+    private readonly double _attackShare;
     private readonly Random _rng;
     private readonly SessionSlot[] _slots;
     private readonly long _now;
@@ -40,8 +42,10 @@ internal sealed class SimulatedTraffic
     /// <param name="eventsPerSession">Fixed session length, or 0 for the simulated sessions' own lengths.</param>
     /// <param name="eventIds">Whether events carry a producer event_id (idempotent retries).</param>
     /// <param name="seed">Seed of the simulated sessions.</param>
-    public SimulatedTraffic(string runId, int firstSlot, int slotCount, int eventsPerSession, bool eventIds, int seed)
+    /// <param name="attackShare">Share of sessions that are simulated attacks, in [0, 1].</param>
+    public SimulatedTraffic(string runId, int firstSlot, int slotCount, int eventsPerSession, bool eventIds, int seed, double attackShare = 0)
     {
+        _attackShare = attackShare;
         _runId = runId;
         _eventsPerSession = eventsPerSession;
         _eventIds = eventIds;
@@ -115,8 +119,7 @@ internal sealed class SimulatedTraffic
         {
             Seed = ((long)_seed << 20) + chunk,
             Sessions = ChunkSessions,
-            AttackRate = 0,
-            Attacks = [],
+            AttackRate = _attackShare,
         }).Generate().GetEnumerator();
 
     private sealed class SessionSlot(int number)
