@@ -19,6 +19,7 @@ public sealed class AlertFeedReader(AlertLog log, AlertOptions options, string t
 
     private long[] _last = [];
     private bool[] _checkGap = [];
+    private readonly List<AlertRecord> _handedOver = [];
 
     /// <summary>The cursor of the start position (valid after <see cref="InitializeAsync"/>).</summary>
     public string StartCursor => AlertCursor.Format(_last);
@@ -95,11 +96,18 @@ public sealed class AlertFeedReader(AlertLog log, AlertOptions options, string t
     }
 
     // Delivers the records this process's producers handed over while each is the next of its partition,
-    // skipping ones already delivered. False at a gap (an alert appended elsewhere, or by a concurrent
-    // producer that has not handed over yet, came between): the log must be read.
+    // skipping ones already delivered. Concurrent producers hand over slightly out of order (n + 1 just
+    // before n), so what is queued is taken in sequence order. False at a gap (an alert appended
+    // elsewhere, or by a producer that has not handed over yet, lies between): the log must be read.
     private async Task<bool> TakeHandedOverAsync(AlertWaker waker, ChannelWriter<V1.Alert> writer, CancellationToken ct)
     {
+        _handedOver.Clear();
         while (waker.TryTake(out var record))
+        {
+            _handedOver.Add(record);
+        }
+        _handedOver.Sort(BySequence);
+        foreach (var record in _handedOver)
         {
             var last = _last[record.Partition];
             if (record.Seq <= last)
@@ -115,6 +123,9 @@ public sealed class AlertFeedReader(AlertLog log, AlertOptions options, string t
         }
         return true;
     }
+
+    private static readonly Comparison<AlertRecord> BySequence = static (a, b) =>
+        a.Partition != b.Partition ? a.Partition.CompareTo(b.Partition) : a.Seq.CompareTo(b.Seq);
 
     private async Task DeliverAsync(AlertRecord record, ChannelWriter<V1.Alert> writer, CancellationToken ct)
     {
