@@ -235,33 +235,25 @@ if raw then
     end
   end
   suffixes_at = coding_at + q - 1
-  -- Digit suffixes are formatted back all at once (a format call per name would cost more than
-  -- the rest of the table), then every name is its base's prefix and its suffix.
-  local digits = ''
-  if nd > 0 then
-    local sb, formats, values = bytes(raw, suffixes_at, suffixes_at + at - 1), {}, {}
-    for j = 1, m do
-      local n = C[4 * j - 1]
-      if n % 2 == 1 then
-        n = floor(n / 2)
-        local o, v = C[4 * j], 0
-        for y = o + DIGIT_BYTES[n], o + 1, -1 do v = v * 256 + sb[y] end
-        formats[#formats + 1] = DIGIT_FORMATS[n]
-        values[#values + 1] = v
-      end
-    end
-    digits = fmt(concat(formats), unpack(values))
-  end
-  local d = 1
+  -- Every name is its base's prefix and its suffix; a digit suffix is formatted back from its value.
   for j = 1, m do
     local s, n, name = C[4 * j - 2], C[4 * j - 1], nil
-    n = floor(n / 2)
-    if C[4 * j - 1] % 2 == 0 then
-      local o = suffixes_at + C[4 * j]
-      name = sub(raw, o, o + n - 1)
+    local o = suffixes_at + C[4 * j]
+    if n % 2 == 0 then
+      name = sub(raw, o, o + floor(n / 2) - 1)
     else
-      name = sub(digits, d, d + n - 1)
-      d = d + n
+      n = floor(n / 2)
+      local w = DIGIT_BYTES[n]
+      local b1, b2, b3, b4 = byte(raw, o, o + w - 1)
+      local v = b1
+      if w > 1 then
+        v = v + 256 * b2
+        if w > 2 then
+          v = v + 65536 * b3
+          if w > 3 then v = v + 16777216 * b4 end
+        end
+      end
+      name = fmt(DIGIT_FORMATS[n], v)
     end
     if s > 0 then name = sub(tbl[C[4 * j - 3]], 1, s) .. name end
     tbl[j] = name
