@@ -181,7 +181,7 @@ if flags % 8 >= 4 then len, pos = u(L, v, pos); pos = pos + len end
 m, pos = u(X, v, pos)
 for _ = 1, m do
   c, pos = u("<B", v, pos)
-  if c == 1 then pos = pos + xw + lw end
+  if c == 1 then names = names + xw + lw end
   s, pos = u(L, v, pos)
   if s % 2 == 0 then names = names + s / 2 else names = names + digits[(s - 1) / 2] end
 end

@@ -31,15 +31,16 @@
 --   B r, tail rows
 --   [ts of the last tail row, when r > 0] (rows store ts as deltas; this anchors them)
 --   [L length, bytes] user id (the latest non-empty one, folded or not), when flagged
---   X m, m name codings, the m suffixes' bytes: the name table, each name once, in the order first
+--   X m, m name codings, the m stored suffixes: the name table, each name once, in the order first
 --     seen (the aggregates and the tail refer to a name by its 0-based index). A name is stored as
 --     the first 'shared' bytes of an earlier name, its base, and the bytes after them, its suffix.
 --     The base is the latest of the 16 names before it that starts with the same two bytes: a
 --     site's names share their first path segment (/product/48213, /catalog/shoes, /product/10050),
 --     not necessarily with the name before. A coding is B c: 0 no shared prefix, 16 back + shared
---     (both 1-15) the base is the name 'back' places before, 1 followed by X base, L shared; then L
---     s: 2 × the suffix's length (its bytes as they are), or 2 n + 1 for a suffix of n ASCII digits
---     (1 ≤ n ≤ 9) stored as its value in 1 (n ≤ 2), 2 (n ≤ 4), 3 (n ≤ 7) or 4 bytes, low byte first.
+--     (both 1-15) the base is the name 'back' places before, 1 the name's stored suffix starts with
+--     X base, L shared; then L s: 2 × the suffix's length (its bytes as they are), or 2 n + 1 for a
+--     suffix of n ASCII digits (1 ≤ n ≤ 9) stored as its value in 1 (n ≤ 2), 2 (n ≤ 4), 3 (n ≤ 7)
+--     or 4 bytes, low byte first. The codings are thus 1 + L bytes each.
 --   the aggregates, when flagged (W is at most the folded event count: B if < 2^8, H if < 2^16,
 --   I4 if < 2^32):
 --     B aggregate flags: 1-2 count width W (0 B, 1 H, 2 I4, 3 d) | 4 overflow transition present
@@ -205,46 +206,31 @@ if raw then
   end
   local m
   m, coding_at = upk('<' .. X, raw, pos)
-  -- The codings take 2 to 2 + X + 2 L bytes each: read the most they can take, at once. Per name
-  -- C holds its base (1-based), shared bytes, suffix length code and the suffix's offset.
-  local c = bytes(raw, coding_at, min(#raw, coding_at - 1 + m * (2 + xw + 2 * lw)))
-  local q, C, at, nd = 1, {}, 0, 0
+  -- The codings are 1 + L bytes each, so the suffixes start right after them, and one pass reads
+  -- both; every name is its base's prefix and its suffix.
+  local cw = 1 + lw
+  suffixes_at = coding_at + cw * m
+  local c = bytes(raw, coding_at, suffixes_at - 1)
+  pos = suffixes_at
   for j = 1, m do
-    local b, s = c[q], 0
-    q = q + 1
+    local b, n, s, name = c[cw * j - lw], c[cw * j - lw + 1], 0, nil
+    if lw == 2 then n = n + 256 * c[cw * j] end
     if b >= 16 then
       s = b % 16
       b = j - floor(b / 16)
     elseif b == 1 then
-      b = c[q] + 1
-      if xw == 2 then b = b + 256 * c[q + 1] end
-      q = q + xw
-      s = c[q]
-      if lw == 2 then s = s + 256 * c[q + 1] end
-      q = q + lw
+      b, s, pos = upk('<' .. X .. L, raw, pos)
+      b = b + 1
     end
-    local n = c[q]
-    if lw == 2 then n = n + 256 * c[q + 1] end
-    q = q + lw
-    C[4 * j - 3], C[4 * j - 2], C[4 * j - 1], C[4 * j] = b, s, n, at
     if n % 2 == 0 then
-      at = at + floor(n / 2)
+      n = floor(n / 2)
+      name = sub(raw, pos, pos + n - 1)
+      pos = pos + n
     else
-      at = at + DIGIT_BYTES[floor(n / 2)]
-      nd = nd + 1
-    end
-  end
-  suffixes_at = coding_at + q - 1
-  -- Every name is its base's prefix and its suffix; a digit suffix is formatted back from its value.
-  for j = 1, m do
-    local s, n, name = C[4 * j - 2], C[4 * j - 1], nil
-    local o = suffixes_at + C[4 * j]
-    if n % 2 == 0 then
-      name = sub(raw, o, o + floor(n / 2) - 1)
-    else
+      -- A digit suffix, formatted back from its value.
       n = floor(n / 2)
       local w = DIGIT_BYTES[n]
-      local b1, b2, b3, b4 = byte(raw, o, o + w - 1)
+      local b1, b2, b3, b4 = byte(raw, pos, pos + w - 1)
       local v = b1
       if w > 1 then
         v = v + 256 * b2
@@ -254,12 +240,12 @@ if raw then
         end
       end
       name = fmt(DIGIT_FORMATS[n], v)
+      pos = pos + w
     end
-    if s > 0 then name = sub(tbl[C[4 * j - 3]], 1, s) .. name end
+    if s > 0 then name = sub(tbl[b], 1, s) .. name end
     tbl[j] = name
     index[name] = j - 1
   end
-  pos = suffixes_at + at
   body_at = pos
   tail_at = body_at + blen
   ids_at = #raw - 8 * k + 1
@@ -294,22 +280,20 @@ local function code_names(names, from)
         break
       end
     end
-    local c
-    if s == 0 then
-      c = char(0)
-    elseif back <= 15 and s <= 15 then
-      c = char(16 * back + s)
-    else
-      c = char(1) .. pack('<' .. X .. L, i - back - 1, s)
+    local c, extra = 0, ''
+    if s > 0 and back <= 15 and s <= 15 then
+      c = 16 * back + s
+    elseif s > 0 then
+      c, extra = 1, pack('<' .. X .. L, i - back - 1, s)
     end
     local suffix = sub(name, s + 1)
     local n = #suffix
     if n >= 1 and n <= 9 and not find(suffix, '%D') then
-      coded[#coded + 1] = c .. pack('<' .. L, 2 * n + 1)
-      suffixes[#suffixes + 1] = le(tonumber(suffix), DIGIT_BYTES[n])
+      coded[#coded + 1] = pack('<B' .. L, c, 2 * n + 1)
+      suffixes[#suffixes + 1] = extra .. le(tonumber(suffix), DIGIT_BYTES[n])
     else
-      coded[#coded + 1] = c .. pack('<' .. L, 2 * n)
-      suffixes[#suffixes + 1] = suffix
+      coded[#coded + 1] = pack('<B' .. L, c, 2 * n)
+      suffixes[#suffixes + 1] = extra .. suffix
     end
   end
   return concat(coded), concat(suffixes)

@@ -24,10 +24,11 @@ namespace AnomalyEngine.State.Sessions;
 /// <code>
 /// B version, B flags (1 X wide | 2 L wide | 4 user id | 8 aggregates | 16 last ts is a d), H event-id digests k
 /// [H aggregates' bytes, when flagged], B tail rows r, [the last row's ts if r > 0: I4 low + H high, or d when flagged]
-/// [L len, bytes] user id;  X m, m codings, the suffixes' bytes (the name table, shared by aggregates and tail: each
+/// [L len, bytes] user id;  X m, m codings, the stored suffixes (the name table, shared by aggregates and tail: each
 ///   name as the first 'shared' bytes of an earlier name, its base, and a suffix). A coding: B c (0 no base;
-///   16·back + shared, both 1-15; 1: X base, L shared follow), L s (2·length of the suffix's bytes, or 2n + 1 for
-///   n ASCII digits, 1 ≤ n ≤ 9, stored as their value in 1, 2, 3 or 4 little-endian bytes for n ≤ 2, 4, 7, 9)
+///   16·back + shared, both 1-15; 1: the stored suffix starts with X base, L shared), L s (2·length of the suffix's
+///   bytes, or 2n + 1 for n ASCII digits, 1 ≤ n ≤ 9, stored as their value in 1, 2, 3 or 4 little-endian bytes for
+///   n ≤ 2, 4, 7, 9)
 /// aggregates, when flagged:
 ///   B aggregate flags (1-2 W | 4 overflow transition | 8 D wide)
 ///   W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
@@ -258,51 +259,60 @@ public static class SessionStateCodec
 
         public NameTable(ref Reader r, bool wideIndex, bool wideLengths)
         {
-            // m, the codings, then the suffixes' bytes. The names' bytes are rebuilt one after the
-            // other in one buffer, from which a later name copies the prefix it shares with its
-            // base (an earlier name).
+            // m, the codings (1 + L bytes each), then the stored suffixes (for base code 1 preceded
+            // by the base and the shared length). The names' bytes are rebuilt one after the other
+            // in one buffer, from which a later name copies the prefix it shares with its base (an
+            // earlier name). A first pass over both sizes the buffer.
             int m = r.Index(wideIndex);
-            var bases = ArrayPool<int>.Shared.Rent(m);
-            var shares = ArrayPool<int>.Shared.Rent(m);
-            var lengths = ArrayPool<int>.Shared.Rent(m);
+            var coding = new Reader(r.Bytes(m * (wideLengths ? 3 : 2)));
+            var total = 0; // the bytes of all names
+            var probe = coding;
+            var suffixes = r;
+            Span<int> lengths = stackalloc int[64];
+            lengths = m <= 64 ? lengths[..m] : new int[m];
+            for (var i = 0; i < m; i++)
+            {
+                int c = probe.Byte(), s = probe.Index(wideLengths), shared = 0;
+                if (c >= 16)
+                {
+                    shared = c & 15;
+                }
+                else if (c == 1)
+                {
+                    suffixes.Index(wideIndex);
+                    shared = suffixes.Index(wideLengths);
+                }
+                else if (c != 0)
+                {
+                    throw new FormatException("corrupt session state value");
+                }
+                if ((s & 1) != 0 && s is < 3 or > 19)
+                {
+                    throw new FormatException("corrupt session state value");
+                }
+                suffixes.Bytes((s & 1) == 0 ? s >> 1 : DigitBytes(s >> 1));
+                total += lengths[i] = shared + (s >> 1);
+            }
+            _names = new string[m];
+            var bytes = ArrayPool<byte>.Shared.Rent(total);
             var starts = ArrayPool<int>.Shared.Rent(m + 1);
-            byte[]? bytes = null;
             try
             {
-                var total = 0; // the bytes of all names, at most
+                starts[0] = 0;
                 for (var i = 0; i < m; i++)
                 {
-                    int c = r.Byte(), baseIndex = -1, shared = 0;
+                    int c = coding.Byte(), s = coding.Index(wideLengths), baseIndex = -1, shared = 0;
                     if (c >= 16)
                     {
-                        baseIndex = i - (c >> 4);
-                        shared = c & 15;
+                        (baseIndex, shared) = (i - (c >> 4), c & 15);
                     }
                     else if (c == 1)
                     {
                         baseIndex = r.Index(wideIndex);
                         shared = r.Index(wideLengths);
                     }
-                    else if (c != 0)
-                    {
-                        throw new FormatException("corrupt session state value");
-                    }
-                    int s = r.Index(wideLengths);
-                    if ((s & 1) != 0 && s is < 3 or > 19)
-                    {
-                        throw new FormatException("corrupt session state value");
-                    }
-                    (bases[i], shares[i], lengths[i]) = (baseIndex, shared, s);
-                    total += shared + (s >> 1);
-                }
-                _names = new string[m];
-                bytes = ArrayPool<byte>.Shared.Rent(total);
-                starts[0] = 0;
-                for (var i = 0; i < m; i++)
-                {
-                    int baseIndex = bases[i], shared = shares[i], s = lengths[i];
                     var length = s >> 1;
-                    var name = bytes.AsSpan(starts[i], shared + length);
+                    var name = bytes.AsSpan(starts[i], lengths[i]);
                     if (shared > 0)
                     {
                         if (baseIndex < 0 || baseIndex >= i || shared > starts[baseIndex + 1] - starts[baseIndex])
@@ -341,13 +351,7 @@ public static class SessionStateCodec
             }
             finally
             {
-                if (bytes is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(bytes);
-                }
-                ArrayPool<int>.Shared.Return(bases);
-                ArrayPool<int>.Shared.Return(shares);
-                ArrayPool<int>.Shared.Return(lengths);
+                ArrayPool<byte>.Shared.Return(bytes);
                 ArrayPool<int>.Shared.Return(starts);
             }
         }

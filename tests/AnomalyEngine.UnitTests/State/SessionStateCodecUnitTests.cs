@@ -146,20 +146,20 @@ public sealed class SessionStateCodecUnitTests
         var w = new Packed();
         w.B(4).B(0).H(0).B((byte)names.Length).Stamp(T0);
         w.B((byte)names.Length);                                  // per name: B base code (16 back + shared, 0: none,
-                                                                  // 1: base and shared follow), B suffix code
+                                                                  // 1: base and shared start the suffix), B suffix code
         w.B(0).B(2 * 14).B(0).B(2 * 14);                          // raw suffixes: 2 × length
         w.B(16 * 2 + 13).B(2 * 1 + 1);                            // 13 bytes of the name 2 back, then 1 digit
         w.B(16 * 1 + 9).B(0);                                     // 9 bytes of the name before, no suffix
         w.B(16 * 3 + 14).B(2 * 4);
         w.B(0).B(2 * 5).B(0).B(2 * 3).B(16 * 1 + 2).B(2 * 1).B(16 * 1 + 3).B(2 * 2);
         w.B(16 * 6 + 9).B(2 * 1 + 1);                             // "/product/" + 1 digit
-        w.B(1).B(4).B(18).B(2 * 2 + 1);                           // base 4 and 18 shared bytes (beyond 15), 2 digits
+        w.B(1).B(2 * 2 + 1);                                      // base and shared bytes before the suffix, 2 digits
         w.B(16 * 2 + 9).B(2 * 4 + 1);                             // leading zeros kept: 4 digits
         w.B(16 * 1 + 9).B(2 * 9 + 1);                             // 9 digits, the most a value takes
         w.B(16 * 1 + 18 - 3).B(2 * 2);                            // 15 bytes shared ("/product/123456"), 2 raw bytes
         w.Raw(Encoding.UTF8.GetBytes("/product/48213" + "/catalog/shoes")).B(4);
         w.Raw(Encoding.UTF8.GetBytes("/red" + "login" + "/é")).Raw([0xA8]).Raw(Encoding.UTF8.GetBytes("è")); // "/è" is "/é" with its last byte A9 → A8
-        w.B(5).B(42).H(42).I(123_456_789).Raw("x9"u8.ToArray());
+        w.B(5).B(4).B(18).B(42).H(42).I(123_456_789).Raw("x9"u8.ToArray()); // base 4, 18 shared bytes (beyond 15), then 42
         for (var i = 0; i < names.Length; i++)
         {
             w.B((byte)(8 * (i + 1)));                             // a view of name i, at T0
@@ -183,7 +183,7 @@ public sealed class SessionStateCodecUnitTests
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 1, 0, 0], Limits));
         // The second name would share more bytes than its base has, or have itself as its base.
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 0, 2, 0, 2, 16 + 2, 0, (byte)'a'], Limits));
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 0, 2, 0, 2, 1, 1, 1, 0, (byte)'a'], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 0, 2, 0, 2, 1, 0, (byte)'a', 1, 1], Limits));
         // A digit suffix whose value has more digits than it says, an unknown base code.
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 0, 1, 0, 3, 10], Limits));
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 0, 1, 2, 0], Limits));
@@ -320,8 +320,9 @@ public sealed class SessionStateCodecUnitTests
 
         /// <summary>
         /// The name table: count (byte, or ushort when wide), then per name its coding: here base
-        /// code 1, the base (byte or ushort; the name before it) and the length of the prefix it
-        /// shares with the base follow; then 2 × the length of its suffix, raw. Then the suffixes' bytes.
+        /// code 1 and 2 × the length of its suffix, raw. Then per name its stored suffix: the base
+        /// (byte or ushort; the name before it), the length of the prefix it shares with the base,
+        /// the suffix's bytes.
         /// </summary>
         public Packed Names(bool wideIndex, params string[] names)
         {
@@ -330,15 +331,14 @@ public sealed class SessionStateCodecUnitTests
             var shared = new int[names.Length];
             for (var i = 0; i < names.Length; i++)
             {
-                var previous = Math.Max(i - 1, 0);
-                shared[i] = i == 0 ? 0 : bytes[i].AsSpan().CommonPrefixLength(bytes[previous]);
-                B(1);
-                _ = wideIndex ? H((ushort)previous) : B((byte)previous);
-                B((byte)shared[i]).B((byte)(2 * (bytes[i].Length - shared[i])));
+                shared[i] = i == 0 ? 0 : bytes[i].AsSpan().CommonPrefixLength(bytes[Math.Max(i - 1, 0)]);
+                B(1).B((byte)(2 * (bytes[i].Length - shared[i])));
             }
             for (var i = 0; i < names.Length; i++)
             {
-                Raw(bytes[i][shared[i]..]);
+                var previous = Math.Max(i - 1, 0);
+                _ = wideIndex ? H((ushort)previous) : B((byte)previous);
+                B((byte)shared[i]).Raw(bytes[i][shared[i]..]);
             }
             return this;
         }
