@@ -246,8 +246,9 @@ public static class SessionStateCodec
     }
 
     /// <summary>
-    /// A path entry or tail row as a step: their flags share bits 1 (action), 2 (success known) and
-    /// 4 (succeeded); ts and duration are already read, each as its own encoding says.
+    /// A path entry as a step: its flags' bits 1 (action), 2 (success known) and 4 (succeeded); ts
+    /// and duration are already read, each as its own encoding says. (A tail row's head codes the
+    /// same three as a kind from 0 to 3; see ReplayTail.)
     /// </summary>
     private static PathStep Step(int flags, long ts, string name, long? duration) =>
         new(ts, (flags & 1) != 0 ? EventKind.Action : EventKind.View, name, (flags & 2) == 0 ? null : (flags & 4) != 0, duration);
