@@ -107,7 +107,7 @@ KINDS=(1 1 1 2)
 SUCC=("" "" "" 1)
 for i in $(seq 0 $((LIMIT_PROCS - 1))); do
   redis-benchmark -p "$REDIS_PORT" -c "$LIMIT_CLIENTS" -P "$LIMIT_PIPELINE" -n "$LIMIT_REQUESTS" -r "$SESSIONS" -q \
-    EVALSHA "$SHA" 1 'ae:{default:lim__rand_int__}:ps3' \
+    EVALSHA "$SHA" 1 'ae:{default:lim__rand_int__}:ps4' \
     1800000 16 128 256 1024 64 1 "$TS" "${KINDS[$i]}" "${NAMES[$i]}" "${SUCC[$i]}" 1200 "" 'e__rand_int____rand_int__' \
     >"$WORK/limit.$i.out" 2>&1 &
 done
@@ -162,31 +162,43 @@ log "live state: 20 sessions x 50 events, with and without event ids"
 state_bytes() { # run id -> average MEMORY USAGE of its 20 sessions' one key (the packed state)
   local total=0 s b
   for s in $(seq 0 19); do
-    b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:ps3" SAMPLES 0)
+    b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:ps4" SAMPLES 0)
     total=$((total + ${b:-0}))
   done
   echo $((total / 20))
 }
-# Reads session 0's packed state (layout: apply_events.lua): value length, bytes of event-id
-# digests, events counted (folded ones from the aggregates' first count, plus the tail's rows).
+# Reads session 0's packed state (layout: apply_events.lua, version 4): value length, bytes of
+# event-id digests, events counted (folded ones from the aggregates' first count, plus the tail's rows).
 STATE_HEADER='local u = string.unpack or struct.unpack
 local v = redis.call("GET", KEYS[1])
-local _, flags, k, folded, rows, pos = u("<BBHHH", v, 1)
-if rows > 0 then pos = pos + 8 end
-local X = flags % 8 >= 4 and "H" or "B"
-local L = flags % 64 >= 32 and "H" or "B"
-local len, m, names = 0, 0, 0
-if flags % 16 >= 8 then len, pos = u("<" .. L, v, pos); pos = pos + len end
-m, pos = u("<H", v, pos)
-for _ = 1, m do _, _, len, pos = u("<" .. X .. L .. L, v, pos); names = names + len end
+local _, flags, k, pos = u("<BBH", v, 1)
+local folded, rows = 0, 0
+if flags % 16 >= 8 then folded, pos = u("<H", v, pos) end
+rows, pos = u("<B", v, pos)
+if rows > 0 then pos = pos + (flags >= 16 and 8 or 6) end
+local xw, lw = 1 + flags % 2, 1 + math.floor(flags / 2) % 2
+local X, L = xw == 2 and "<H" or "<B", lw == 2 and "<H" or "<B"
+local len, m, c, s, names = 0, 0, 0, 0, 0
+local digits = {1, 1, 2, 2, 3, 3, 3, 4, 4}
+if flags % 8 >= 4 then len, pos = u(L, v, pos); pos = pos + len end
+m, pos = u(X, v, pos)
+for _ = 1, m do
+  c, pos = u("<B", v, pos)
+  if c == 1 then names = names + xw + lw end
+  s, pos = u(L, v, pos)
+  if s % 2 == 0 then names = names + s / 2 else names = names + digits[(s - 1) / 2] end
+end
 local events = rows
-if folded > 0 then events = events + u(({"<B", "<H", "<I4", "<d"})[flags % 4 + 1], v, pos + names) end
+if folded > 0 then
+  local w = string.byte(v, pos + names) % 4 + 1
+  events = events + u(({"<B", "<H", "<I4", "<d"})[w], v, pos + names + 1)
+end
 return {#v, 8 * k, events}'
 run_load mem_ids --mode unary --max --sessions 20 --events 1000 --events-per-session 50 --warmup 0 --duration 120 --run-id "mi$$"
 run_load mem_noids --mode unary --max --sessions 20 --events 1000 --events-per-session 50 --warmup 0 --duration 120 --run-id "mn$$" --no-event-ids
 STATE_IDS=$(state_bytes "mi$$")
 STATE_NOIDS=$(state_bytes "mn$$")
-read -r VALUE_BYTES ID_BYTES EVENTS_CHECK <<<"$($RCLI EVAL "$STATE_HEADER" 1 "ae:{default:mi$$-0-0}:ps3" | tr '\n' ' ')"
+read -r VALUE_BYTES ID_BYTES EVENTS_CHECK <<<"$($RCLI EVAL "$STATE_HEADER" 1 "ae:{default:mi$$-0-0}:ps4" | tr '\n' ' ')"
 STATE_PARTS="one key; session 0: value $VALUE_BYTES B, of which event-id digests $ID_BYTES B"
 log "state per 50-event session: $STATE_IDS B with event ids ($STATE_PARTS), $STATE_NOIDS B without (session 0 holds $EVENTS_CHECK events)"
 

@@ -16,25 +16,31 @@ namespace AnomalyEngine.State.Sessions;
 /// would pass <see cref="SessionLimits.TailCap"/>. The reader decodes the aggregates and replays
 /// the tail on them through <see cref="SessionReducer.Fold"/>, the offline reducer's own fold, so
 /// the state is the same as if every event had been folded, wherever the boundary lies.</para>
-/// <para>Layout, version 3, little-endian, the aggregates stored column by column (the script's
-/// header comment is the reference). W is the count width of the aggregates (flags &amp; 3: byte,
-/// ushort, uint, double), X the name index width (byte, or ushort when flags &amp; 4), L the string
-/// length width (byte, or ushort when flags &amp; 32), D the width of path durations (ushort, or
-/// uint when flags &amp; 64):</para>
+/// <para>Layout, version 4, little-endian, the aggregates stored column by column (the script's
+/// header comment is the reference). X is the name index width (byte, or ushort when flags &amp; 1),
+/// L the width of the user id's length and of the name coding's lengths (byte, or ushort when
+/// flags &amp; 2); in the aggregates W is the count width (aggregate flags &amp; 3: byte, ushort,
+/// uint, double) and D the width of path durations (ushort, or uint when aggregate flags &amp; 8):</para>
 /// <code>
-/// B version, B flags (1-2 W | 4 X wide | 8 user id | 16 overflow transition | 32 L wide | 64 D wide), H event-id digests k
-/// H aggregates' bytes (0: nothing folded), H tail rows r, [d the last row's ts if r > 0]
-/// [L len, bytes] user id;  H m, (X base, L shared, L suffix)×m, the m suffixes' bytes (the name table, shared by
-///   aggregates and tail: each name as the first 'shared' bytes of an earlier name, its base, and a suffix)
-/// aggregates:
+/// B version, B flags (1 X wide | 2 L wide | 4 user id | 8 aggregates | 16 last ts is a d), H event-id digests k
+/// [H aggregates' bytes, when flagged], B tail rows r, [the last row's ts if r > 0: I4 low + H high, or d when flagged]
+/// [L len, bytes] user id;  X m, m codings, the stored suffixes (the name table, shared by aggregates and tail: each
+///   name as the first 'shared' bytes of an earlier name, its base, and a suffix). A coding: B c (0 no base;
+///   16·back + shared, both 1-15; 1: the stored suffix starts with X base, L shared), L s (2·length of the suffix's
+///   bytes, or 2n + 1 for n ASCII digits, 1 ≤ n ≤ 9, stored as their value in 1, 2, 3 or 4 little-endian bytes for
+///   n ≤ 2, 4, 7, 9)
+/// aggregates, when flagged:
+///   B aggregate flags (1-2 W | 4 overflow transition | 8 D wide)
 ///   W×9 events, views, actions, failures, successes, out of order, fail streak, max fail streak, gaps
 ///   d×6 first ts, last ts, gap sum, gap sum², log-gap sum, log-gap sum²;  X first name, X last name
 ///   H names, (X name, W count, failures, attempts, durations) each, then each one's [d sum if durations ≥ 1][d sum² if ≥ 2]
 ///   H transitions, (X from, X to, W count) each, then each one's d sum [d sum² if count ≥ 2];  [W, d, [d]] '~other' bucket
 ///   B p path entries: B×p flags, X×p names, p × (i4 ts delta | d ts if flags &amp; 32 | H ts delta if flags &amp; 64),
 ///     durations (D | d if flags &amp; 16) of those with flags &amp; 8
-/// r tail rows: B flags (1 action | 2 success known | 4 succeeded | 8-16 duration: none, H, I4, d
-///   | 32-64 ts: i4 delta from the previous row, d absolute, H delta), X name, ts, [duration]
+/// r tail rows: B head (kind: 0 view, 1 action, 2 failed, 3 succeeded | 4 duration | 8 × name code: 0 the next name
+///   the tail added, 1-30 index + 1, 31 X index follows), [X index], ts delta from the previous row (not in the
+///   first row: H t &lt; 49152; else + B b, v = 256 (t − 49152) + b: 49152 + v, or i4 / d when v is 4194302 / 4194303),
+///   [duration + 1 in base 128, low digits first, continuation bit 128; or 0 then a d]
 /// k × 8-byte event-id digests (absent from the scripts' replies)
 /// </code>
 /// <para>A sum of squares left out equals the stored sum squared exactly (one term: 0 + x·x).</para>
@@ -45,7 +51,7 @@ namespace AnomalyEngine.State.Sessions;
 public static class SessionStateCodec
 {
     /// <summary>The layout version this reader understands.</summary>
-    public const byte Version = 3;
+    public const byte Version = 4;
 
     /// <summary>Decodes a packed state; the trailing event-id digests may be present or not.</summary>
     /// <param name="sessionId">The session the state belongs to.</param>
@@ -60,17 +66,18 @@ public static class SessionStateCodec
         }
         int flags = r.Byte();
         r.UInt16(); // event-id digests: only the script reads them
-        int aggregateBytes = r.UInt16();
-        int tailRows = r.UInt16();
+        int aggregateBytes = (flags & 8) != 0 ? r.UInt16() : 0;
+        int tailRows = r.Byte();
+        long lastTs = 0; // the last row's ts, from which the rows' deltas count back
         if (tailRows > 0)
         {
-            r.Double(); // the last row's ts, from which the script deltas the next row
+            lastTs = (flags & 16) != 0 ? (long)r.Double() : r.UInt32() + ((long)r.UInt16() << 32);
         }
-        var wideIndex = (flags & 4) != 0;
-        var wideLengths = (flags & 32) != 0;
+        var wideIndex = (flags & 1) != 0;
+        var wideLengths = (flags & 2) != 0;
 
         var s = new SessionState { SessionId = sessionId };
-        if ((flags & 8) != 0)
+        if ((flags & 4) != 0)
         {
             s.UserId = NameCache.Get(r.Bytes(r.Index(wideLengths)));
         }
@@ -80,20 +87,19 @@ public static class SessionStateCodec
         if (aggregateBytes > 0)
         {
             var end = r.Position + aggregateBytes;
-            ReadAggregates(ref r, s, table, flags);
+            ReadAggregates(ref r, s, table, r.Byte(), wideIndex);
             if (r.Position != end)
             {
                 throw new FormatException("corrupt session state value");
             }
         }
-        ReplayTail(ref r, s, table, tailRows, wideIndex, limits);
+        ReplayTail(ref r, s, table, tailRows, lastTs, wideIndex, limits);
         return s;
     }
 
-    private static void ReadAggregates(ref Reader r, SessionState s, NameTable table, int flags)
+    private static void ReadAggregates(ref Reader r, SessionState s, NameTable table, int flags, bool wideIndex)
     {
         var w = flags & 3;
-        var wideIndex = (flags & 4) != 0;
         s.Events = r.Count(w);
         s.Views = r.Count(w);
         s.Actions = r.Count(w);
@@ -112,8 +118,8 @@ public static class SessionStateCodec
         s.FirstName = table.Get(r.Index(wideIndex));
         s.LastName = table.Get(r.Index(wideIndex));
         ReadNames(ref r, s, table, w, wideIndex);
-        ReadTransitions(ref r, s, table, w, wideIndex, overflow: (flags & 16) != 0);
-        ReadPath(ref r, s, table, wideIndex, wideDurations: (flags & 64) != 0);
+        ReadTransitions(ref r, s, table, w, wideIndex, overflow: (flags & 4) != 0);
+        ReadPath(ref r, s, table, wideIndex, wideDurations: (flags & 8) != 0);
     }
 
     private static void ReadNames(ref Reader r, SessionState s, NameTable table, int w, bool wideIndex)
@@ -190,35 +196,59 @@ public static class SessionStateCodec
     private static readonly Func<ReadOnlySpan<char>, string> NewTransitionKey = NameCache.Get;
 
     /// <summary>Counts the tail's raw events on the aggregates, oldest first, as the script would fold them.</summary>
-    private static void ReplayTail(ref Reader r, SessionState s, NameTable table, int rows, bool wideIndex, SessionLimits limits)
+    private static void ReplayTail(ref Reader r, SessionState s, NameTable table, int rows, long lastTs, bool wideIndex, SessionLimits limits)
     {
         if (rows == 0)
         {
             return;
         }
+        // The rows are read whole first: the first row's ts is the last row's less the deltas
+        // between, and a row of name code 0 names the next of the names the tail added, which are
+        // the table's last.
+        Span<int> heads = stackalloc int[rows];
+        Span<int> names = stackalloc int[rows];
+        Span<long> ts = stackalloc long[rows];
+        Span<long> durations = stackalloc long[rows];
+        var added = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            int h = heads[i] = r.Byte();
+            names[i] = (h >> 3) switch
+            {
+                0 => -++added,
+                31 => r.Index(wideIndex),
+                var code => code - 1,
+            };
+            ts[i] = i == 0 ? 0 : r.TsDelta();
+            durations[i] = (h & 4) != 0 ? r.Duration() : 0;
+        }
+        for (var i = rows - 1; i >= 0; i--)
+        {
+            var delta = ts[i];
+            ts[i] = lastTs;
+            lastTs -= delta;
+        }
         // At most every tracked name and one new transition per row.
         s.Names.EnsureCapacity(Math.Min(table.Count, limits.NameCap + 1));
         s.Transitions.EnsureCapacity(Math.Min(s.Transitions.Count + rows, limits.TransitionCap + 1));
-        long ts = 0;
         for (var i = 0; i < rows; i++)
         {
-            int f = r.Byte();
-            var name = table.Get(r.Index(wideIndex));
-            ts = r.Ts(f, ts);
-            long? duration = ((f >> 3) & 3) switch
+            var index = names[i] < 0 ? table.Count - added - names[i] - 1 : names[i];
+            if ((uint)index >= (uint)table.Count)
             {
-                0 => null,
-                1 => r.UInt16(),
-                2 => r.UInt32(),
-                _ => (long)r.Double(),
-            };
-            SessionReducer.Fold(s, Step(f, ts, name, duration), limits, NewTransitionKey);
+                throw new FormatException("corrupt session state value");
+            }
+            int h = heads[i];
+            var step = new PathStep(ts[i], (h & 3) == 0 ? EventKind.View : EventKind.Action, table.Get(index),
+                (h & 3) < 2 ? null : (h & 3) == 3, (h & 4) != 0 ? durations[i] : null);
+            SessionReducer.Fold(s, step, limits, NewTransitionKey);
         }
     }
 
     /// <summary>
-    /// A path entry or tail row as a step: their flags share bits 1 (action), 2 (success known) and
-    /// 4 (succeeded); ts and duration are already read, each as its own encoding says.
+    /// A path entry as a step: its flags' bits 1 (action), 2 (success known) and 4 (succeeded); ts
+    /// and duration are already read, each as its own encoding says. (A tail row's head codes the
+    /// same three as a kind from 0 to 3; see ReplayTail.)
     /// </summary>
     private static PathStep Step(int flags, long ts, string name, long? duration) =>
         new(ts, (flags & 1) != 0 ? EventKind.Action : EventKind.View, name, (flags & 2) == 0 ? null : (flags & 4) != 0, duration);
@@ -230,17 +260,39 @@ public static class SessionStateCodec
 
         public NameTable(ref Reader r, bool wideIndex, bool wideLengths)
         {
-            // m, the (base, shared, suffix length) triples, then the suffixes' bytes. The names'
-            // bytes are rebuilt one after the other in one buffer, from which a later name copies
-            // the prefix it shares with its base (an earlier name).
-            int m = r.UInt16();
-            var coding = new Reader(r.Bytes(m * ((wideIndex ? 2 : 1) + (wideLengths ? 4 : 2))));
+            // m, the codings (1 + L bytes each), then the stored suffixes (for base code 1 preceded
+            // by the base and the shared length). The names' bytes are rebuilt one after the other
+            // in one buffer, from which a later name copies the prefix it shares with its base (an
+            // earlier name). A first pass over both sizes the buffer.
+            int m = r.Index(wideIndex);
+            var coding = new Reader(r.Bytes(m * (wideLengths ? 3 : 2)));
             var total = 0; // the bytes of all names
             var probe = coding;
+            var suffixes = r;
+            Span<int> lengths = stackalloc int[64];
+            lengths = m <= 64 ? lengths[..m] : new int[m];
             for (var i = 0; i < m; i++)
             {
-                probe.Index(wideIndex);
-                total += probe.Index(wideLengths) + probe.Index(wideLengths);
+                int c = probe.Byte(), s = probe.Index(wideLengths), shared = 0;
+                if (c >= 16)
+                {
+                    shared = c & 15;
+                }
+                else if (c == 1)
+                {
+                    suffixes.Index(wideIndex);
+                    shared = suffixes.Index(wideLengths);
+                }
+                else if (c != 0)
+                {
+                    throw new FormatException("corrupt session state value");
+                }
+                if ((s & 1) != 0 && s is < 3 or > 19)
+                {
+                    throw new FormatException("corrupt session state value");
+                }
+                suffixes.Bytes((s & 1) == 0 ? s >> 1 : DigitBytes(s >> 1));
+                total += lengths[i] = shared + (s >> 1);
             }
             _names = new string[m];
             var bytes = ArrayPool<byte>.Shared.Rent(total);
@@ -250,18 +302,50 @@ public static class SessionStateCodec
                 starts[0] = 0;
                 for (var i = 0; i < m; i++)
                 {
-                    int baseIndex = coding.Index(wideIndex), shared = coding.Index(wideLengths);
-                    var suffix = r.Bytes(coding.Index(wideLengths));
-                    var name = bytes.AsSpan(starts[i], shared + suffix.Length);
+                    int c = coding.Byte(), s = coding.Index(wideLengths), baseIndex = -1, shared = 0;
+                    if (c >= 16)
+                    {
+                        (baseIndex, shared) = (i - (c >> 4), c & 15);
+                    }
+                    else if (c == 1)
+                    {
+                        baseIndex = r.Index(wideIndex);
+                        shared = r.Index(wideLengths);
+                    }
+                    var length = s >> 1;
+                    var name = bytes.AsSpan(starts[i], lengths[i]);
                     if (shared > 0)
                     {
-                        if (baseIndex >= i || shared > starts[baseIndex + 1] - starts[baseIndex])
+                        if (baseIndex < 0 || baseIndex >= i || shared > starts[baseIndex + 1] - starts[baseIndex])
                         {
                             throw new FormatException("corrupt session state value");
                         }
                         bytes.AsSpan(starts[baseIndex], shared).CopyTo(name);
                     }
-                    suffix.CopyTo(name[shared..]);
+                    if ((s & 1) == 0)
+                    {
+                        r.Bytes(length).CopyTo(name[shared..]);
+                    }
+                    else
+                    {
+                        // length ASCII digits, stored as their value.
+                        var stored = r.Bytes(DigitBytes(length));
+                        uint value = 0;
+                        for (var k = stored.Length - 1; k >= 0; k--)
+                        {
+                            value = (value << 8) | stored[k];
+                        }
+                        var digits = name[shared..];
+                        for (var k = length - 1; k >= 0; k--)
+                        {
+                            digits[k] = (byte)('0' + value % 10);
+                            value /= 10;
+                        }
+                        if (value != 0)
+                        {
+                            throw new FormatException("corrupt session state value");
+                        }
+                    }
                     _names[i] = NameCache.Get(name);
                     starts[i + 1] = starts[i] + name.Length;
                 }
@@ -272,6 +356,9 @@ public static class SessionStateCodec
                 ArrayPool<int>.Shared.Return(starts);
             }
         }
+
+        /// <summary>Bytes of a name suffix of <paramref name="digits"/> ASCII digits (1 to 9), stored as their value.</summary>
+        private static int DigitBytes(int digits) => digits <= 2 ? 1 : digits <= 4 ? 2 : digits <= 7 ? 3 : 4;
 
         /// <summary>Names in the table.</summary>
         public int Count => _names.Length;
@@ -342,6 +429,46 @@ public static class SessionStateCodec
             2 => previous + UInt16(),
             _ => throw new FormatException("corrupt session state value"),
         };
+
+        /// <summary>
+        /// A tail row's ts delta: a ushort t below 49152; else one more byte b, v = 256 (t − 49152) + b,
+        /// the delta 49152 + v, or an int (v = 4194302) or a double (v = 4194303) following.
+        /// </summary>
+        public long TsDelta()
+        {
+            int t = UInt16();
+            if (t < 49152)
+            {
+                return t;
+            }
+            var v = ((t - 49152) << 8) | Byte();
+            return v switch
+            {
+                < 4194302 => 49152 + v,
+                4194302 => Int32(),
+                _ => (long)Double(),
+            };
+        }
+
+        /// <summary>A tail row's duration: duration + 1 in base 128, low digits first (continuation bit 128), or 0 and a double.</summary>
+        public long Duration()
+        {
+            long u = 0;
+            for (var shift = 0; ; shift += 7)
+            {
+                if (shift > 49)
+                {
+                    throw new FormatException("corrupt session state value");
+                }
+                int b = Byte();
+                u |= (long)(b & 127) << shift;
+                if (b < 128)
+                {
+                    break;
+                }
+            }
+            return u == 0 ? (long)Double() : u - 1;
+        }
 
         /// <summary>A sum and sum of squares over <paramref name="terms"/> terms, stored as the script leaves them out.</summary>
         public (double Sum, double SumSq) Moments(long terms)

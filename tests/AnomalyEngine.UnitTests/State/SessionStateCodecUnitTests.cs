@@ -21,9 +21,8 @@ public sealed class SessionStateCodecUnitTests
     {
         var w = new Packed();
         var aggregates = NarrowAggregates();
-        w.B(3).B(8 | 16).H(2);                                    // byte counts, indexes and lengths, ushort durations,
-                                                                  // user id, overflow bucket, 2 digests
-        w.H((ushort)aggregates.Length).H(0);                      // no tail
+        w.B(4).B(4 | 8).H(2);                                     // indexes and lengths bytes, user id, aggregates, 2 digests
+        w.H((ushort)aggregates.Length).B(0);                      // no tail
         w.B(3).Raw("u-1"u8.ToArray());
         w.Names(wideIndex: false, "/home", "login", "/cart");
         w.Raw(aggregates);
@@ -52,13 +51,14 @@ public sealed class SessionStateCodecUnitTests
     {
         var aggregates = NarrowAggregates();
         var w = new Packed();
-        w.B(3).B(8 | 16).H(0).H((ushort)aggregates.Length).H(3).D(T0 + 4000); // 3 tail rows, the last at T0 + 4000
+        w.B(4).B(4 | 8).H(0).H((ushort)aggregates.Length).B(3).Stamp(T0 + 4000); // 3 tail rows, the last at T0 + 4000
         w.B(3).Raw("u-1"u8.ToArray());
         w.Names(wideIndex: false, "/home", "login", "/cart", "/new");  // "/new" only in the tail
         w.Raw(aggregates);
-        w.B(32 | 8 | 1 | 2 | 4).B(1).D(T0 + 6000).H(100);         // login succeeded, absolute ts, H duration
-        w.B(64 | 16 | 0).B(3).H(1000).I(70_000);                  // /new, H delta, I4 duration
-        w.B(0 | 24 | 1 | 2).B(0).I(-3000).D(5_000_000_000);       // /home failed, i4 delta back in time, d duration
+        w.B(3 + 4 + 8 * 2).B(101);                                // login (index 1) succeeded, no ts (the first row), duration 100
+        w.B(0 + 4 + 8 * 0).H(1000).B(241).B(162).B(4);            // /new (the name the tail added), +1000, duration 70000 (70001 in base 128)
+        w.B(2 + 4 + 8 * 1).B(255).B(255).B(254).I(-3000);         // /home failed, an i4 delta back in time,
+        w.B(0).D(5_000_000_000);                                  // a d duration
 
         var s = SessionStateCodec.Decode("s1", w.Bytes(), Limits);
 
@@ -91,28 +91,27 @@ public sealed class SessionStateCodecUnitTests
         for (var i = 0; i < 20; i++)
         {
             var action = i % 3 == 2;
-            long? duration = i % 4 == 0 ? 1000 * i : null;
-            int flags = (action ? 1 | 2 : 0) | (duration is null ? 0 : 8);
-            if (i == 0)
+            // Durations of 1, 2, 3 and 5 base-128 digits (0 + 1 takes one).
+            long? duration = i switch { 0 => 0, 4 => 126, 8 => 127, 12 => 16_382, 16 => 5_000_000_000, _ when i % 5 == 0 => 1000 * i, _ => null };
+            int head = (action ? 2 : 0) | (duration is null ? 0 : 4);
+            // Name codes: /a and /b by index + 1, buy by a ushort index after code 31.
+            _ = i % 3 == 2 ? w.B((byte)(head | 8 * 31)).H(2) : w.B((byte)(head | 8 * (i % 3 + 1)));
+            if (i > 0)
             {
-                w.B((byte)(flags | 32)).H(0).D(ts);               // the first row: absolute ts
-            }
-            else
-            {
-                var delta = i == 7 ? -250 : 1500;                 // one step back in time, as an i4
+                // Deltas of every width: 2 and 3 bytes, an i4 back in time, a d beyond an i4.
+                long delta = i switch { 7 => -250, 9 => 49_152, 11 => 4_243_453, 13 => 3_000_000_000, _ => 1500 };
                 ts += delta;
-                w.B((byte)(flags | (delta < 0 ? 0 : 64))).H((ushort)(i % 3));
-                _ = delta < 0 ? w.I(delta) : w.H((ushort)delta);
+                w.TsDelta(delta);
             }
             if (duration is { } d)
             {
-                w.H((ushort)d);
+                w.Duration(d);
             }
             events.Add(new SessionEvent("s3", ts, action ? EventKind.Action : EventKind.View, names[i % 3], action ? false : null, duration, null, null));
         }
 
         var value = new Packed();
-        value.B(3).B(4).H(0).H(0).H(20).D(ts);                    // wide indexes, no aggregates, 20 rows
+        value.B(4).B(1).H(0).B(20).Stamp(ts);                     // wide indexes, no aggregates, 20 rows
         value.Names(wideIndex: true, names).Raw(w.Bytes());
 
         var s = SessionStateCodec.Decode("s3", value.Bytes(), Limits);
@@ -139,17 +138,35 @@ public sealed class SessionStateCodecUnitTests
             "/è",                 // half of a two-byte character from its base
             "/èè",
             "/product/5",
+            "/catalog/shoes/red42",
+            "/product/0042",
+            "/product/123456789",
+            "/product/123456x9",
         ];
         var w = new Packed();
-        w.B(3).B(0).H(0).H(0).H((ushort)names.Length).D(T0);
-        w.H((ushort)names.Length);                                // (base, shared, suffix length) each:
-        w.B(0).B(0).B(14).B(0).B(0).B(14).B(0).B(13).B(1).B(2).B(9).B(0).B(1).B(14).B(4);
-        w.B(0).B(0).B(5).B(0).B(0).B(3).B(6).B(2).B(1).B(7).B(3).B(2).B(3).B(9).B(1);
-        w.Raw(Encoding.UTF8.GetBytes("/product/48213" + "/catalog/shoes" + "4" + "/red" + "login" + "/é"))
-            .Raw([0xA8]).Raw(Encoding.UTF8.GetBytes("è" + "5"));   // "/è" is "/é" with its last byte A9 → A8
+        w.B(4).B(0).H(0).B((byte)names.Length).Stamp(T0);
+        w.B((byte)names.Length);                                  // per name: B base code (16 back + shared, 0: none,
+                                                                  // 1: base and shared start the suffix), B suffix code
+        w.B(0).B(2 * 14).B(0).B(2 * 14);                          // raw suffixes: 2 × length
+        w.B(16 * 2 + 13).B(2 * 1 + 1);                            // 13 bytes of the name 2 back, then 1 digit
+        w.B(16 * 1 + 9).B(0);                                     // 9 bytes of the name before, no suffix
+        w.B(16 * 3 + 14).B(2 * 4);
+        w.B(0).B(2 * 5).B(0).B(2 * 3).B(16 * 1 + 2).B(2 * 1).B(16 * 1 + 3).B(2 * 2);
+        w.B(16 * 6 + 9).B(2 * 1 + 1);                             // "/product/" + 1 digit
+        w.B(1).B(2 * 2 + 1);                                      // base and shared bytes before the suffix, 2 digits
+        w.B(16 * 2 + 9).B(2 * 4 + 1);                             // leading zeros kept: 4 digits
+        w.B(16 * 1 + 9).B(2 * 9 + 1);                             // 9 digits, the most a value takes
+        w.B(16 * 1 + 18 - 3).B(2 * 2);                            // 15 bytes shared ("/product/123456"), 2 raw bytes
+        w.Raw(Encoding.UTF8.GetBytes("/product/48213" + "/catalog/shoes")).B(4);
+        w.Raw(Encoding.UTF8.GetBytes("/red" + "login" + "/é")).Raw([0xA8]).Raw(Encoding.UTF8.GetBytes("è")); // "/è" is "/é" with its last byte A9 → A8
+        w.B(5).B(4).B(18).B(42).H(42).I(123_456_789).Raw("x9"u8.ToArray()); // base 4, 18 shared bytes (beyond 15), then 42
         for (var i = 0; i < names.Length; i++)
         {
-            w.B(32).B((byte)i).D(T0);                             // a view at T0, absolute ts
+            w.B((byte)(8 * (i + 1)));                             // a view of name i, at T0
+            if (i > 0)
+            {
+                w.H(0);
+            }
         }
 
         var s = SessionStateCodec.Decode("s", w.Bytes(), Limits);
@@ -162,16 +179,23 @@ public sealed class SessionStateCodecUnitTests
     {
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [1, 0, 0, 0, 0, 0, 0, 0], Limits));
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [2, 0, 0, 0, 0, 0, 0, 0, 0, 0], Limits));
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [3, 0, 0, 0, 0, 0, 1, 0], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [3, 0, 0, 0, 0, 0, 0, 0, 0, 0], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 1, 0, 0], Limits));
         // The second name would share more bytes than its base has, or have itself as its base.
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 2, 0, (byte)'a'], Limits));
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 1, 1, 0, (byte)'a'], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 0, 2, 0, 2, 16 + 2, 0, (byte)'a'], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 0, 2, 0, 2, 1, 0, (byte)'a', 1, 1], Limits));
+        // A digit suffix whose value has more digits than it says, an unknown base code.
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 0, 1, 0, 3, 10], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 0, 1, 2, 0], Limits));
+        // Two rows of name code 0 (each adding a name) for a table of one name.
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 0, 2, (byte)'a', 0, 0, 0, 0], Limits));
     }
 
     /// <summary>The aggregates of a six-event session: byte counts, indexes into "/home", "login", "/cart".</summary>
     private static byte[] NarrowAggregates()
     {
         var w = new Packed();
+        w.B(4);                                                   // aggregate flags: byte counts, overflow bucket, ushort durations
         foreach (var c in new byte[] { 6, 4, 2, 1, 1, 1, 1, 1, 3 })
         {
             w.B(c);                                               // events .. gaps
@@ -200,7 +224,7 @@ public sealed class SessionStateCodecUnitTests
     private static byte[] NarrowValueWithoutTail(byte[] aggregates)
     {
         var w = new Packed();
-        w.B(3).B(8 | 16).H(0).H((ushort)aggregates.Length).H(0);
+        w.B(4).B(4 | 8).H(0).H((ushort)aggregates.Length).B(0);
         w.B(3).Raw("u-1"u8.ToArray());
         w.Names(wideIndex: false, "/home", "login", "/cart");
         return w.Raw(aggregates).Bytes();
@@ -263,26 +287,58 @@ public sealed class SessionStateCodecUnitTests
         public Packed D(double v) { _w.Write(v); return this; }
         public Packed Raw(byte[] v) { _w.Write(v); return this; }
 
+        /// <summary>The last row's ts in the header: I4 low, H high.</summary>
+        public Packed Stamp(long ts) => I((int)(uint)ts).H((ushort)(ts >> 32));
+
+        /// <summary>A tail row's ts delta: H below 49152, 3 bytes below 4243454, else an i4 or d escape.</summary>
+        public Packed TsDelta(long d)
+        {
+            if (d is >= 0 and < 49152)
+            {
+                return H((ushort)d);
+            }
+            if (d is >= 49152 and < 49152 + 4194302)
+            {
+                var v = d - 49152;
+                return H((ushort)(49152 + (v >> 8))).B((byte)(v & 255));
+            }
+            return d is >= int.MinValue and <= int.MaxValue ? B(255).B(255).B(254).I((int)d) : B(255).B(255).B(255).D(d);
+        }
+
+        /// <summary>A tail row's duration: duration + 1 in base 128, low digits first.</summary>
+        public Packed Duration(long d)
+        {
+            for (var u = d + 1; ; u >>= 7)
+            {
+                if (u < 128)
+                {
+                    return B((byte)u);
+                }
+                B((byte)(u % 128 + 128));
+            }
+        }
+
         /// <summary>
-        /// The name table: count, then per name its base (byte, or ushort when wide; here the name
-        /// before it), the length of the prefix it shares with the base and of its suffix, then the
-        /// suffixes' bytes.
+        /// The name table: count (byte, or ushort when wide), then per name its coding: here base
+        /// code 1 and 2 × the length of its suffix, raw. Then per name its stored suffix: the base
+        /// (byte or ushort; the name before it), the length of the prefix it shares with the base,
+        /// the suffix's bytes.
         /// </summary>
         public Packed Names(bool wideIndex, params string[] names)
         {
-            H((ushort)names.Length);
+            _ = wideIndex ? H((ushort)names.Length) : B((byte)names.Length);
             var bytes = Array.ConvertAll(names, Encoding.UTF8.GetBytes);
             var shared = new int[names.Length];
             for (var i = 0; i < names.Length; i++)
             {
-                var previous = Math.Max(i - 1, 0);
-                shared[i] = i == 0 ? 0 : bytes[i].AsSpan().CommonPrefixLength(bytes[previous]);
-                _ = wideIndex ? H((ushort)previous) : B((byte)previous);
-                B((byte)shared[i]).B((byte)(bytes[i].Length - shared[i]));
+                shared[i] = i == 0 ? 0 : bytes[i].AsSpan().CommonPrefixLength(bytes[Math.Max(i - 1, 0)]);
+                B(1).B((byte)(2 * (bytes[i].Length - shared[i])));
             }
             for (var i = 0; i < names.Length; i++)
             {
-                Raw(bytes[i][shared[i]..]);
+                var previous = Math.Max(i - 1, 0);
+                _ = wideIndex ? H((ushort)previous) : B((byte)previous);
+                B((byte)shared[i]).Raw(bytes[i][shared[i]..]);
             }
             return this;
         }
