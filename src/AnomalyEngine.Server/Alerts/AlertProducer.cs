@@ -3,6 +3,7 @@ using AnomalyEngine.Core.Verdicts;
 using AnomalyEngine.Server.Grpc;
 using AnomalyEngine.State.Alerts;
 using Google.Protobuf;
+using Microsoft.Extensions.Options;
 using V1 = AnomalyEngine.Contracts.V1;
 
 namespace AnomalyEngine.Server.Alerts;
@@ -12,12 +13,22 @@ namespace AnomalyEngine.Server.Alerts;
 /// repeat). Called by the scoring engine before the Track call returns, so an alert a caller was told
 /// about (Verdict.alert_cursor) is already in Redis.
 /// </summary>
-public sealed class AlertProducer(AlertLog log, AlertHub hub, TimeProvider time)
+public sealed class AlertProducer(AlertLog log, AlertHub hub, IOptions<AlertOptions> options, TimeProvider time)
 {
+    // Null with re-alerting on: then the script's decision depends on time, not only on severity.
+    private readonly SuppressionMemory? _suppressed = options.Value.ReAlertInterval > TimeSpan.Zero
+        ? null
+        : new SuppressionMemory((long)Math.Min(log.DedupWindow.TotalMilliseconds / 4, 30_000));
+
     /// <summary>Raises an alert for an anomalous verdict; returns its cursor, or null when deduplicated.</summary>
     public async Task<string?> RaiseAsync(string tenant, Verdict verdict, SessionEvent trigger)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var severity = (int)verdict.Severity;
+        if (_suppressed?.CertainlySuppressed(tenant, verdict.SessionId, severity, now) == true)
+        {
+            return null;
+        }
         // Persisted shape: the public, versioned Alert message without cursor (assigned by the log).
         var alert = new V1.Alert
         {
@@ -29,7 +40,8 @@ public sealed class AlertProducer(AlertLog log, AlertHub hub, TimeProvider time)
         };
         var partition = log.PartitionOf(verdict.SessionId);
         var body = alert.ToByteArray();
-        var seq = await log.AppendAsync(tenant, partition, verdict.SessionId, (int)verdict.Severity, now, body);
+        var seq = await log.AppendAsync(tenant, partition, verdict.SessionId, severity, now, body);
+        _suppressed?.Learned(tenant, verdict.SessionId, severity, now);
         if (seq == 0)
         {
             return null;

@@ -19,6 +19,9 @@ public sealed class AlertLog(IConnectionMultiplexer redis, IOptions<AlertOptions
     private static readonly string AppendScript = Load("alert_append.lua");
     private static readonly string ReadScript = Load("alert_read.lua");
 
+    /// <summary>How long a session's last alerted severity is remembered after it was last seen anomalous.</summary>
+    public TimeSpan DedupWindow => options.Value.DedupWindow > sessions.Value.InactivityTimeout ? options.Value.DedupWindow : sessions.Value.InactivityTimeout;
+
     /// <summary>Partitions per tenant feed.</summary>
     public int Partitions => options.Value.Partitions;
 
@@ -45,7 +48,7 @@ public sealed class AlertLog(IConnectionMultiplexer redis, IOptions<AlertOptions
     public async Task<long> AppendAsync(string tenant, int partition, string sessionId, int severity, long nowMs, ReadOnlyMemory<byte> body)
     {
         var o = options.Value;
-        var window = Math.Max(o.DedupWindow.TotalMilliseconds, sessions.Value.InactivityTimeout.TotalMilliseconds);
+        var window = DedupWindow.TotalMilliseconds;
         var keys = RedisKeys.AlertFeed(tenant, partition);
         RedisValue[] args =
         [

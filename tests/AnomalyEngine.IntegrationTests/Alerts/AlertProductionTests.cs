@@ -1,5 +1,8 @@
 using AnomalyEngine.Contracts.V1;
 using AnomalyEngine.IntegrationTests.Infrastructure;
+using AnomalyEngine.State.Keys;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 using static AnomalyEngine.IntegrationTests.Alerts.AlertTestKit;
 using static AnomalyEngine.IntegrationTests.Infrastructure.Events;
 using CoreSeverity = AnomalyEngine.Core.Verdicts.Severity;
@@ -103,6 +106,26 @@ public sealed class AlertProductionTests : IAsyncLifetime
         var alerts = await ReadAsync(call, 4);
         Assert.Equal([Severity.Low, Severity.Medium, Severity.High, Severity.Critical], alerts.Select(a => a.Verdict.Severity));
         Assert.Equal(cursors.Where(c => c.Length > 0), alerts.Select(a => a.Cursor));
+    }
+
+    [Fact]
+    public async Task A_repeat_at_the_alerted_severity_is_suppressed_without_a_round_trip_to_the_feed()
+    {
+        var tenant = NewTenant();
+        var client = For(_a, tenant);
+        var s = Sid("repeat");
+        var db = _a.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var seen = RedisKeys.AlertFeed(tenant, 0).Seen; // the append script stamps it on every call
+        var alerted = await client.Scoring.TrackAsync(Batch(Action(s, "login", T0, success: false), Action(s, "login", T0 + 100, success: false)));
+        Assert.NotEqual("", alerted.Verdicts[0].AlertCursor);
+        var stamped = await db.SortedSetScoreAsync(seen, s);
+        await Task.Delay(20);
+
+        var repeat = await client.Scoring.TrackAsync(Batch(Action(s, "login", T0 + 200, success: false)));
+
+        Assert.True(repeat.Verdicts[0].Anomalous);
+        Assert.Equal("", repeat.Verdicts[0].AlertCursor);
+        Assert.Equal(stamped, await db.SortedSetScoreAsync(seen, s));
     }
 
     [Fact]
