@@ -62,6 +62,7 @@ public sealed class AlertFeedReader(AlertLog log, AlertOptions options, string t
         {
             ct.ThrowIfCancellationRequested();
             var more = false;
+            // '|', not '||': the wake-up flag is cleared before every read it would ask for anyway.
             if (readLog | waker.TakeReadLog())
             {
                 more = await ReadLogAsync(writer, ct);
