@@ -5,7 +5,6 @@ using AnomalyEngine.Cli.Grpc;
 using AnomalyEngine.Contracts.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
-using HdrHistogram;
 
 namespace AnomalyEngine.Cli.Load;
 
@@ -23,7 +22,7 @@ namespace AnomalyEngine.Cli.Load;
 /// </remarks>
 internal sealed class AlertWatch : IAsyncDisposable
 {
-    private readonly LongConcurrentHistogram _latencyUs = new(1, 60_000_000, 3);
+    private readonly LatencyHistogram _latency = new();
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly GrpcChannel _channel;
@@ -88,11 +87,10 @@ internal sealed class AlertWatch : IAsyncDisposable
         }
         await _stop.CancelAsync();
         await Task.WhenAll(_readers);
-        double Ms(double p) => _latencyUs.TotalCount == 0 ? 0 : Math.Round(_latencyUs.GetValueAtPercentile(p) / 1000.0, 3);
         var raised = Interlocked.Read(ref _raised);
         var delivered = Interlocked.Read(ref _delivered);
         return new AlertSummary(_subscribers, raised, delivered, raised * _subscribers - delivered,
-            Ms(50), Ms(90), Ms(99), Ms(99.9), _latencyUs.TotalCount == 0 ? 0 : Math.Round(_latencyUs.GetMaxValue() / 1000.0, 3), _firstError);
+            _latency.Ms(50), _latency.Ms(90), _latency.Ms(99), _latency.Ms(99.9), _latency.MaxMs, _firstError);
     }
 
     private async Task ReadAsync(AsyncServerStreamingCall<Alert> call)
@@ -139,7 +137,7 @@ internal sealed class AlertWatch : IAsyncDisposable
     {
         if (pending.Measured)
         {
-            _latencyUs.RecordValue(Math.Clamp((at - pending.SentAt) * 1_000_000 / Stopwatch.Frequency, 1, 60_000_000));
+            _latency.Record(pending.SentAt, at);
             Interlocked.Increment(ref _delivered);
         }
     }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using AnomalyEngine.Contracts.V1;
-using HdrHistogram;
 
 namespace AnomalyEngine.Cli.Load;
 
@@ -12,8 +11,7 @@ namespace AnomalyEngine.Cli.Load;
 /// </summary>
 internal sealed class LoadStats
 {
-    // 1 µs .. 60 s at 3 significant digits: p99.9 is exact to 0.1 %.
-    private readonly LongConcurrentHistogram _latencyUs = new(1, 60_000_000, 3);
+    private readonly LatencyHistogram _latency = new();
     private long _requests;
     private long _events;
     private long _verdicts;
@@ -59,7 +57,7 @@ internal sealed class LoadStats
             anomalous += verdicts[i].Anomalous ? 1 : 0;
         }
         Interlocked.Add(ref _anomalous, anomalous);
-        _latencyUs.RecordValue(Math.Clamp(TicksToUs(answeredAt - sentAt), 1, 60_000_000));
+        _latency.Record(sentAt, answeredAt);
         Interlocked.Increment(ref _requests);
         Interlocked.Add(ref _events, events);
         Interlocked.Add(ref _verdicts, verdicts.Count);
@@ -84,16 +82,12 @@ internal sealed class LoadStats
     public LoadSummary Summarize(LoadOptions o, AlertSummary? alerts)
     {
         var seconds = Stopwatch.GetElapsedTime(MeasureStart, _measureEnd == 0 ? Stopwatch.GetTimestamp() : _measureEnd).TotalSeconds;
-        double Ms(double p) => _latencyUs.TotalCount == 0 ? 0 : _latencyUs.GetValueAtPercentile(p) / 1000.0;
         return new LoadSummary(
             o.Mode, o.Max ? "max" : o.Rate!.Value.ToString(CultureInfo.InvariantCulture), o.Batch, o.Concurrency, o.Sessions,
             Math.Round(seconds, 2), _requests, _events, Math.Round(seconds > 0 ? _events / seconds : 0, 1),
-            Math.Round(Ms(50), 3), Math.Round(Ms(90), 3), Math.Round(Ms(99), 3), Math.Round(Ms(99.9), 3),
-            Math.Round(_latencyUs.TotalCount == 0 ? 0 : _latencyUs.GetMaxValue() / 1000.0, 3),
+            _latency.Ms(50), _latency.Ms(90), _latency.Ms(99), _latency.Ms(99.9), _latency.MaxMs,
             _errors, _unscored, _verdicts, _anomalous, FirstError, alerts);
     }
-
-    private static long TicksToUs(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
 }
 
 /// <summary>The figures of one load run; <see cref="ToJson"/> is the machine-readable line scripts parse.</summary>
