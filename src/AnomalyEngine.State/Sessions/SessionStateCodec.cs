@@ -90,7 +90,7 @@ public static class SessionStateCodec
             ReadAggregates(ref r, s, table, r.Byte(), wideIndex);
             if (r.Position != end)
             {
-                throw new FormatException("corrupt session state value");
+                throw Corrupt();
             }
         }
         ReplayTail(ref r, s, table, tailRows, lastTs, wideIndex, limits);
@@ -236,7 +236,7 @@ public static class SessionStateCodec
             var index = names[i] < 0 ? table.Count - added - names[i] - 1 : names[i];
             if ((uint)index >= (uint)table.Count)
             {
-                throw new FormatException("corrupt session state value");
+                throw Corrupt();
             }
             int h = heads[i];
             var step = new PathStep(ts[i], (h & 3) == 0 ? EventKind.View : EventKind.Action, table.Get(index),
@@ -244,6 +244,8 @@ public static class SessionStateCodec
             SessionReducer.Fold(s, step, limits, NewTransitionKey);
         }
     }
+
+    private static FormatException Corrupt() => new("corrupt session state value");
 
     /// <summary>
     /// A path entry as a step: its flags' bits 1 (action), 2 (success known) and 4 (succeeded); ts
@@ -285,11 +287,11 @@ public static class SessionStateCodec
                 }
                 else if (c != 0)
                 {
-                    throw new FormatException("corrupt session state value");
+                    throw Corrupt();
                 }
                 if ((s & 1) != 0 && s is < 3 or > 19)
                 {
-                    throw new FormatException("corrupt session state value");
+                    throw Corrupt();
                 }
                 suffixes.Bytes((s & 1) == 0 ? s >> 1 : DigitBytes(s >> 1));
                 total += lengths[i] = shared + (s >> 1);
@@ -318,7 +320,7 @@ public static class SessionStateCodec
                     {
                         if (baseIndex < 0 || baseIndex >= i || shared > starts[baseIndex + 1] - starts[baseIndex])
                         {
-                            throw new FormatException("corrupt session state value");
+                            throw Corrupt();
                         }
                         bytes.AsSpan(starts[baseIndex], shared).CopyTo(name);
                     }
@@ -343,7 +345,7 @@ public static class SessionStateCodec
                         }
                         if (value != 0)
                         {
-                            throw new FormatException("corrupt session state value");
+                            throw Corrupt();
                         }
                     }
                     _names[i] = NameCache.Get(name);
@@ -390,7 +392,7 @@ public static class SessionStateCodec
         {
             if ((uint)length > (uint)(_data.Length - Position))
             {
-                throw new FormatException("corrupt session state value");
+                throw Corrupt();
             }
             var bytes = _data.Slice(Position, length);
             Position += length;
@@ -419,15 +421,15 @@ public static class SessionStateCodec
         };
 
         /// <summary>
-        /// A path entry's or tail row's ts, stored as its flags' bits 32-64 say (the same in both):
-        /// an i4 delta from <paramref name="previous"/>, an absolute double (32), or a ushort delta (64).
+        /// A path entry's ts, stored as its flags' bits 32-64 say: an i4 delta from
+        /// <paramref name="previous"/>, an absolute double (32), or a ushort delta (64).
         /// </summary>
         public long Ts(int flags, long previous) => ((flags >> 5) & 3) switch
         {
             0 => previous + Int32(),
             1 => (long)Double(),
             2 => previous + UInt16(),
-            _ => throw new FormatException("corrupt session state value"),
+            _ => throw Corrupt(),
         };
 
         /// <summary>
@@ -458,7 +460,7 @@ public static class SessionStateCodec
             {
                 if (shift > 49)
                 {
-                    throw new FormatException("corrupt session state value");
+                    throw Corrupt();
                 }
                 int b = Byte();
                 u |= (long)(b & 127) << shift;
