@@ -103,6 +103,13 @@ public static class AlertTestKit
         return count == 0 ? [] : await ReadUntilAsync(call, _ => ++n == count, guardSeconds);
     }
 
+    /// <summary>Asserts that single-partition cursors rise by exactly one from each alert to the next: no gap, no repeat.</summary>
+    public static void AssertGapless(IEnumerable<Alert> alerts)
+    {
+        var seqs = alerts.Select(a => Seq(a.Cursor)).ToList();
+        Assert.All(seqs.Zip(seqs.Skip(1)), p => Assert.Equal(p.First + 1, p.Second));
+    }
+
     /// <summary>The sequence number of a single-partition cursor ("v1:123").</summary>
     public static long Seq(string cursor) => long.Parse(cursor.AsSpan(3), System.Globalization.CultureInfo.InvariantCulture);
 
