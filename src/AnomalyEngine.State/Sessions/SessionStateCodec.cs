@@ -264,40 +264,12 @@ public static class SessionStateCodec
         {
             // m, the codings (1 + L bytes each), then the stored suffixes (for base code 1 preceded
             // by the base and the shared length). The names' bytes are rebuilt one after the other
-            // in one buffer, from which a later name copies the prefix it shares with its base (an
-            // earlier name). A first pass over both sizes the buffer.
+            // in one pooled buffer, grown when a name does not fit, from which a later name copies
+            // the prefix it shares with its base (an earlier name).
             int m = r.Index(wideIndex);
             var coding = new Reader(r.Bytes(m * (wideLengths ? 3 : 2)));
-            var total = 0; // the bytes of all names
-            var probe = coding;
-            var suffixes = r;
-            Span<int> lengths = stackalloc int[64];
-            lengths = m <= 64 ? lengths[..m] : new int[m];
-            for (var i = 0; i < m; i++)
-            {
-                int c = probe.Byte(), s = probe.Index(wideLengths), shared = 0;
-                if (c >= 16)
-                {
-                    shared = c & 15;
-                }
-                else if (c == 1)
-                {
-                    suffixes.Index(wideIndex);
-                    shared = suffixes.Index(wideLengths);
-                }
-                else if (c != 0)
-                {
-                    throw Corrupt();
-                }
-                if ((s & 1) != 0 && s is < 3 or > 19)
-                {
-                    throw Corrupt();
-                }
-                suffixes.Bytes((s & 1) == 0 ? s >> 1 : DigitBytes(s >> 1));
-                total += lengths[i] = shared + (s >> 1);
-            }
             _names = new string[m];
-            var bytes = ArrayPool<byte>.Shared.Rent(total);
+            var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(256, 16 * m));
             var starts = ArrayPool<int>.Shared.Rent(m + 1);
             try
             {
@@ -314,8 +286,23 @@ public static class SessionStateCodec
                         baseIndex = r.Index(wideIndex);
                         shared = r.Index(wideLengths);
                     }
+                    else if (c != 0)
+                    {
+                        throw Corrupt();
+                    }
                     var length = s >> 1;
-                    var name = bytes.AsSpan(starts[i], lengths[i]);
+                    if ((s & 1) != 0 && length is < 1 or > 9)
+                    {
+                        throw Corrupt();
+                    }
+                    if (starts[i] + shared + length > bytes.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(2 * (starts[i] + shared + length));
+                        bytes.AsSpan(0, starts[i]).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(bytes);
+                        bytes = larger;
+                    }
+                    var name = bytes.AsSpan(starts[i], shared + length);
                     if (shared > 0)
                     {
                         if (baseIndex < 0 || baseIndex >= i || shared > starts[baseIndex + 1] - starts[baseIndex])
