@@ -4,7 +4,8 @@
 #   (a) the limit: redis-benchmark running the engine's own apply_events.lua by EVALSHA (one event
 #       per call, pipelined) against a redis-server started here;
 #   (b) the engine end to end against the same redis-server: TrackStream at max rate, unary Track
-#       at 2,000 events/s, and the ratio engine / limit;
+#       at 2,000 events/s (with the load tool's lean HTTP/2 client, then with Grpc.Net.Client for
+#       comparison), and the ratio engine / limit;
 #   live state memory of sessions of 50 events (MEMORY USAGE of their one key each);
 #   server memory (VmRSS sampled every second) over a constant-load soak, which also carries 2 %
 #   attack sessions and 4 live alert subscribers: event → alert latency at the subscribers;
@@ -154,9 +155,11 @@ STREAM_EPS=$(j stream .events_per_second)
 STREAM_US=$($RCLI INFO commandstats | tr -d '\r' | awk -F'usec_per_call=' '/cmdstat_evalsha/ { split($2, a, ","); print a[1] }')
 RATIO=$(calc "$STREAM_EPS / $LIMIT_RPS")
 
-log "unary --rate $UNARY_RATE: concurrency $UNARY_CONCURRENCY, ${DURATION}s"
-run_load unary --mode unary --rate "$UNARY_RATE" --concurrency "$UNARY_CONCURRENCY" --sessions "$SESSIONS" \
+log "unary --rate $UNARY_RATE: concurrency $UNARY_CONCURRENCY, ${DURATION}s, the load tool's lean client, then Grpc.Net.Client"
+run_load unary --mode unary --client lean --rate "$UNARY_RATE" --concurrency "$UNARY_CONCURRENCY" --sessions "$SESSIONS" \
   --warmup 3 --duration "$DURATION" --run-id "un$$"
+run_load unary_grpc --mode unary --client grpc --rate "$UNARY_RATE" --concurrency "$UNARY_CONCURRENCY" --sessions "$SESSIONS" \
+  --warmup 3 --duration "$DURATION" --run-id "ug$$"
 
 log "live state: 20 sessions x 50 events, with and without event ids"
 state_bytes() { # run id -> average MEMORY USAGE of its 20 sessions' one key (the packed state)
@@ -275,7 +278,8 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "| (a) limit: redis-benchmark EVALSHA apply_events.lua, 1 event/call, ${LIMIT_PROCS}x${LIMIT_CLIENTS} clients, -P $LIMIT_PIPELINE | $(printf '%.0f' "$LIMIT_RPS") events/s (Redis time $LIMIT_US µs/call) | | |"
   echo "| (b) TrackStream --max, batch $STREAM_BATCH, window $STREAM_WINDOW | $(printf '%.0f' "$STREAM_EPS") events/s (Redis time $STREAM_US µs/call); p50 $(j stream .p50_ms) ms, p99 $(j stream .p99_ms) ms per batch; errors $(j stream .errors), unscored $(j stream .unscored) | | |"
   echo "| engine / limit | $(printf '%.3f' "$RATIO") | ≥ $TARGET_RATIO, every event scored | $(verdict "$RATIO >= $TARGET_RATIO && $(j stream .unscored) == 0 && $(j stream .errors) == 0") |"
-  echo "| unary Track at $UNARY_RATE events/s ($UNARY_CONCURRENCY callers) | $(j unary .events_per_second) events/s; p50 $(j unary .p50_ms), p90 $(j unary .p90_ms), p99 $(j unary .p99_ms), p99.9 $(j unary .p999_ms), max $(j unary .max_ms) ms; errors $(j unary .errors) | p99 ≤ $TARGET_P99_MS ms | $(verdict "$(j unary .p99_ms) <= $TARGET_P99_MS") |"
+  echo "| unary Track at $UNARY_RATE events/s ($UNARY_CONCURRENCY callers, lean client) | $(j unary .events_per_second) events/s; p50 $(j unary .p50_ms), p90 $(j unary .p90_ms), p99 $(j unary .p99_ms), p99.9 $(j unary .p999_ms), max $(j unary .max_ms) ms; errors $(j unary .errors); load tool's own GC pauses $(j unary .load_gc_pause_ms) ms | p99 ≤ $TARGET_P99_MS ms | $(verdict "$(j unary .p99_ms) <= $TARGET_P99_MS") |"
+  echo "| the same with Grpc.Net.Client as the load tool's client | $(j unary_grpc .events_per_second) events/s; p50 $(j unary_grpc .p50_ms), p90 $(j unary_grpc .p90_ms), p99 $(j unary_grpc .p99_ms), p99.9 $(j unary_grpc .p999_ms), max $(j unary_grpc .max_ms) ms; errors $(j unary_grpc .errors); load tool's own GC pauses $(j unary_grpc .load_gc_pause_ms) ms | (for comparison) | |"
   echo "| live state, session of 50 events (with event ids) | $STATE_IDS B ($STATE_PARTS) | ≤ $TARGET_STATE_BYTES B | $(verdict "$STATE_IDS <= $TARGET_STATE_BYTES") |"
   echo "| live state, session of 50 events (no event ids) | $STATE_NOIDS B | ≤ $TARGET_STATE_BYTES B | $(verdict "$STATE_NOIDS <= $TARGET_STATE_BYTES") |"
   echo "| server RSS over ${SOAK}s at $UNARY_RATE events/s | 2nd-quarter median $((RSS_Q2 / 1024)) MiB → last-quarter median $((RSS_Q4 / 1024)) MiB ($(calc "$RSS_GROWTH * 100" | xargs printf '%+.1f') %), max $((RSS_MAX / 1024)) MiB; soak p99 $(j soak .p99_ms) ms | flat (< $(calc "$TARGET_RSS_GROWTH * 100") % growth) over 300 s | $(verdict "$RSS_GROWTH < $TARGET_RSS_GROWTH")$([ "$SOAK" -lt 300 ] && echo " (only ${SOAK}s)") |"
@@ -288,7 +292,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo
   echo "Machine-readable load results:"
   echo
-  for n in stream unary soak; do echo "    $n: $(cat "$WORK/$n.json")"; done
+  for n in stream unary unary_grpc soak; do echo "    $n: $(cat "$WORK/$n.json")"; done
 } >"$REPORT"
 echo
 cat "$REPORT"

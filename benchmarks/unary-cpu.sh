@@ -5,11 +5,12 @@
 # spin on cores nobody else wants, so a busier box lowers it. Interleave A and B, several pairs.
 #
 # usage: benchmarks/unary-cpu.sh [--server DIR] [--cli DIR] [--server-env 'K=V …'] [--cli-env 'K=V …']
-#                                 [--rate R] [--duration S] [--concurrency C] [--label L]
+#                                 [--rate R] [--duration S] [--concurrency C] [--load-client K] [--label L]
 #   --server DIR   the server's build output (default: this tree's Release build)
 #   --cli DIR      the load tool's build output (default: this tree's Release build)
 #   --server-env, --cli-env   extra environment of either process (runtime knobs to try)
 #   --rate R       calls/s (default 2000); --duration S measured seconds (default 15); --concurrency C (default 16)
+#   --load-client K  the load tool's unary client, lean or grpc (default lean; see `load --client`)
 # Builds nothing: run `dotnet build AnomalyEngine.sln -c Release` first, or copy a build elsewhere to keep it
 # as the "before" side. Prints one line: label, load average, calls, µs of CPU per call (server, client,
 # redis), p50/p90/p99 ms. Starts its own redis-server and server, and stops them.
@@ -21,7 +22,7 @@ source "scripts/lib/ports.sh"
 
 SERVER_DIR="$ROOT/src/AnomalyEngine.Server/bin/Release/net10.0"
 CLI_DIR="$ROOT/src/AnomalyEngine.Cli/bin/Release/net10.0"
-SERVER_ENV="" CLI_ENV="" RATE=2000 DURATION=15 CONCURRENCY=16 LABEL=this WARMUP=5
+SERVER_ENV="" CLI_ENV="" RATE=2000 DURATION=15 CONCURRENCY=16 LOAD_CLIENT=lean LABEL=this WARMUP=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --server) SERVER_DIR=$2; shift 2 ;;
@@ -31,8 +32,9 @@ while [ $# -gt 0 ]; do
     --rate) RATE=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --concurrency) CONCURRENCY=$2; shift 2 ;;
+    --load-client) LOAD_CLIENT=$2; shift 2 ;;
     --label) LABEL=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -68,7 +70,7 @@ for _ in $(seq 300); do
 done
 ss -ltnpH "sport = :$GRPC_PORT" | grep -q "pid=$SERVER_PID," || { echo "server not listening on $GRPC_PORT" >&2; exit 1; }
 
-env $CLI_ENV dotnet "$CLI_DIR/anomaly-engine.dll" load --target "http://127.0.0.1:$GRPC_PORT" --mode unary --rate "$RATE" \
+env $CLI_ENV dotnet "$CLI_DIR/anomaly-engine.dll" load --target "http://127.0.0.1:$GRPC_PORT" --mode unary --client "$LOAD_CLIENT" --rate "$RATE" \
   --concurrency "$CONCURRENCY" --sessions 10000 --warmup "$WARMUP" --duration "$DURATION" --run-id "u$$" >"$WORK/load.out" 2>&1 &
 CLIENT_PID=$!
 # Sample inside the measured period only: after the warm-up (JIT, connections, the client's traffic

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using AnomalyEngine.Cli.Load;
+using Grpc.Core;
 
 namespace AnomalyEngine.Cli.Commands;
 
@@ -30,12 +31,18 @@ internal static class LoadCommand
         var runId = new Option<string?>("--run-id") { Description = "prefix of the session ids (default: random)" };
         var seed = new Option<int>("--seed") { Description = "seed of the simulated sessions", DefaultValueFactory = _ => 1 };
         var attackShare = new Option<double>("--attack-share") { Description = "share of sessions that are simulated attacks, 0..1 (they alert)", DefaultValueFactory = _ => 0 };
+        var client = new Option<string>("--client")
+        {
+            Description = "unary: lean (one HTTP/2 connection, no thread pool; http only) or grpc (Grpc.Net.Client); streams always use Grpc.Net.Client",
+            DefaultValueFactory = _ => "lean",
+        };
+        client.AcceptOnlyFromAmong("lean", "grpc");
         var subscribers = new Option<int>("--subscribers") { Description = "live alert subscribers to attach; reports event → alert latency at them (0..64)", DefaultValueFactory = _ => 0 };
 
         var command = new Command("load", "Drive a running server on this machine with simulated normal session traffic and report throughput and latency.")
         {
             target, sessions, rate, max, duration, warmup, mode, batch, concurrency, window, events, perSession, noIds, runId, seed,
-            attackShare, subscribers,
+            attackShare, subscribers, client,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -68,6 +75,10 @@ internal static class LoadCommand
             {
                 problem = "--attack-share must be in [0, 1] and --subscribers 0..64";
             }
+            else if (parse.GetValue(client) == "lean" && parse.GetValue(mode) == "unary" && url.Scheme != "http")
+            {
+                problem = "--client lean speaks plaintext HTTP/2 only; use --client grpc for an https target";
+            }
             if (problem is not null)
             {
                 await Console.Error.WriteLineAsync("error: " + problem);
@@ -93,8 +104,9 @@ internal static class LoadCommand
                 Seed = parse.GetValue(seed),
                 AttackShare = parse.GetValue(attackShare),
                 Subscribers = parse.GetValue(subscribers),
+                Client = parse.GetValue(client)!,
             };
-            Console.WriteLine($"load: {options.Mode} against {url}, {(options.Max ? "max rate" : options.Rate!.Value.ToString("0", CultureInfo.InvariantCulture) + " events/s")}, " +
+            Console.WriteLine($"load: {options.Mode} ({(options.Mode == "stream" ? "grpc" : options.Client)} client) against {url}, {(options.Max ? "max rate" : options.Rate!.Value.ToString("0", CultureInfo.InvariantCulture) + " events/s")}, " +
                 $"batch {options.Batch}, concurrency {options.Concurrency}, {options.Sessions:N0} sessions ({options.RunId}-*), {options.Warmup.TotalSeconds:0}s warm-up + {options.Duration.TotalSeconds:0}s");
             LoadSummary summary;
             try
@@ -106,6 +118,12 @@ internal static class LoadCommand
                 // E.g. a fixed session length no simulated session reaches.
                 await Console.Error.WriteLineAsync("error: " + ex.Message);
                 return 2;
+            }
+            catch (RpcException ex)
+            {
+                // The lean client connects before the run: no server, or one it cannot drive as asked.
+                await Console.Error.WriteLineAsync("error: " + ex.Status.Detail);
+                return 1;
             }
             Print(summary);
             if (summary.Alerts is { Missed: not 0 } a)
@@ -124,6 +142,7 @@ internal static class LoadCommand
         Console.WriteLine(string.Create(inv, $"  events      {s.Events:N0} in {s.Seconds:0.0} s = {s.EventsPerSecond:N0} events/s ({s.Requests:N0} requests)"));
         Console.WriteLine(string.Create(inv, $"  latency ms  p50 {s.P50Ms:0.000}  p90 {s.P90Ms:0.000}  p99 {s.P99Ms:0.000}  p99.9 {s.P999Ms:0.000}  max {s.MaxMs:0.000}"));
         Console.WriteLine(string.Create(inv, $"  errors      {s.Errors:N0}   unscored events {s.Unscored:N0}   anomalous verdicts {s.Anomalous:N0} of {s.Verdicts:N0}{(s.FirstError is null ? "" : "   first: " + s.FirstError)}"));
+        Console.WriteLine(string.Create(inv, $"  load tool   paused {s.LoadGcPauseMs:0} ms in {s.LoadGcCount} GCs of its own (those pauses are in the latency above)"));
         if (s.Alerts is { } a)
         {
             Console.WriteLine(string.Create(inv, $"  alerts      {a.Raised:N0} raised, {a.Deliveries:N0} deliveries to {a.Subscribers} subscribers, {a.Missed:N0} missing{(a.FirstError is null ? "" : "   first: " + a.FirstError)}"));

@@ -7,6 +7,8 @@ internal sealed record LoadOptions
     public required Uri Target { get; init; }
     /// <summary>"unary" (Track) or "stream" (TrackStream).</summary>
     public required string Mode { get; init; }
+    /// <summary>Unary: "lean" (<see cref="Lean.LeanGrpcConnection"/>) or "grpc" (Grpc.Net.Client).</summary>
+    public string Client { get; init; } = "lean";
     /// <summary>Concurrent sessions kept live.</summary>
     public int Sessions { get; init; } = 10_000;
     /// <summary>Target events/s; null with <see cref="Max"/>.</summary>

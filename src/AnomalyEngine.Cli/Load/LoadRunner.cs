@@ -34,6 +34,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         // Subscribers are live before the first request, so every alert of the run is owed to them.
         await using var alerts = o.Subscribers > 0 ? await AlertWatch.StartAsync(o, Stats) : null;
         Stats.Alerts = alerts;
+        using var track = o.Mode == "stream" ? null : TrackClient.Create(o, client);
         var start = Stopwatch.GetTimestamp();
         Stats.MeasureStart = start + Ticks(o.Warmup);
         _deadline = Stats.MeasureStart + Ticks(o.Duration);
@@ -46,14 +47,14 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         }
         using var reporter = new CancellationTokenSource();
         var report = ReportProgressAsync(start, reporter.Token);
-        await (o.Mode == "stream" ? RunStreamsAsync(client, traffic, start, ct) : RunUnaryAsync(client, traffic, start, ct));
+        await (track is null ? RunStreamsAsync(client, traffic, start, ct) : RunUnaryAsync(track, traffic, start, ct));
         Stats.Stop();
         await reporter.CancelAsync();
         await report;
         return Stats.Summarize(o, alerts is null ? null : await alerts.FinishAsync(TimeSpan.FromSeconds(10)));
     }
 
-    private async Task RunUnaryAsync(ScoringService.ScoringServiceClient client, SimulatedTraffic[] traffic, long start, CancellationToken ct)
+    private async Task RunUnaryAsync(TrackClient client, SimulatedTraffic[] traffic, long start, CancellationToken ct)
     {
         var callers = new UnaryCaller[traffic.Length];
         for (var w = 0; w < callers.Length; w++)

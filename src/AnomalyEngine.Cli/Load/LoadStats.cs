@@ -20,6 +20,10 @@ internal sealed class LoadStats
     private long _unscored;
     private long _measureStart;
     private long _measureEnd;
+    // The load tool's own GC pauses over the run: they delay answers it has not read yet, so they
+    // land in the latency figures although the server did nothing slower.
+    private readonly TimeSpan _gcPauseAtStart = GC.GetTotalPauseDuration();
+    private readonly int _gcCountAtStart = GC.CollectionCount(0);
 
     /// <summary>Subscribers attached to the run, told of every alert a Track answer raised.</summary>
     public AlertWatch? Alerts { get; set; }
@@ -83,19 +87,21 @@ internal sealed class LoadStats
     {
         var seconds = Stopwatch.GetElapsedTime(MeasureStart, _measureEnd == 0 ? Stopwatch.GetTimestamp() : _measureEnd).TotalSeconds;
         return new LoadSummary(
-            o.Mode, o.Max ? "max" : o.Rate!.Value.ToString(CultureInfo.InvariantCulture), o.Batch, o.Concurrency, o.Sessions,
+            o.Mode, o.Mode == "stream" ? "grpc" : o.Client, o.Max ? "max" : o.Rate!.Value.ToString(CultureInfo.InvariantCulture), o.Batch, o.Concurrency, o.Sessions,
             Math.Round(seconds, 2), _requests, _events, Math.Round(seconds > 0 ? _events / seconds : 0, 1),
             _latency.Ms(50), _latency.Ms(90), _latency.Ms(99), _latency.Ms(99.9), _latency.MaxMs,
-            _errors, _unscored, _verdicts, _anomalous, FirstError, alerts);
+            _errors, _unscored, _verdicts, _anomalous, FirstError,
+            Math.Round((GC.GetTotalPauseDuration() - _gcPauseAtStart).TotalMilliseconds, 1), GC.CollectionCount(0) - _gcCountAtStart, alerts);
     }
 }
 
 /// <summary>The figures of one load run; <see cref="ToJson"/> is the machine-readable line scripts parse.</summary>
 internal sealed record LoadSummary(
-    string Mode, string Rate, int Batch, int Concurrency, int Sessions, double Seconds,
+    string Mode, string Client, string Rate, int Batch, int Concurrency, int Sessions, double Seconds,
     long Requests, long Events, double EventsPerSecond,
     double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs,
-    long Errors, long Unscored, long Verdicts, long Anomalous, string? FirstError, AlertSummary? Alerts)
+    long Errors, long Unscored, long Verdicts, long Anomalous, string? FirstError,
+    double LoadGcPauseMs, int LoadGcCount, AlertSummary? Alerts)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

@@ -15,7 +15,7 @@ namespace AnomalyEngine.Cli.Load;
 /// A call due on an idle caller starts on the pacer's thread, which is awake at that moment anyway,
 /// so it leaves at its intended time instead of waiting for a thread-pool worker.
 /// </remarks>
-internal sealed class UnaryCaller(ScoringService.ScoringServiceClient client, SimulatedTraffic traffic, LoadRunner runner, CancellationToken ct)
+internal sealed class UnaryCaller(TrackClient client, SimulatedTraffic traffic, LoadRunner runner, CancellationToken ct)
 {
     private readonly Lock _gate = new();
     private readonly Queue<long> _held = new();
@@ -72,7 +72,7 @@ internal sealed class UnaryCaller(ScoringService.ScoringServiceClient client, Si
         var (request, sessions) = runner.BuildRequest(traffic);
         try
         {
-            var response = await client.TrackAsync(request, cancellationToken: ct);
+            var response = await client.TrackAsync(request, ct);
             runner.Stats.RecordSuccess(from, Stopwatch.GetTimestamp(), request.Events.Count, sessions, response.Verdicts);
         }
         catch (RpcException ex) when (!ct.IsCancellationRequested)

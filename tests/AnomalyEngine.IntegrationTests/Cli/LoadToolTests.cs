@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using AnomalyEngine.IntegrationTests.Infrastructure;
+using AnomalyEngine.IntegrationTests.Security;
 
 namespace AnomalyEngine.IntegrationTests.Cli;
 
@@ -38,6 +39,55 @@ public sealed class LoadToolTests : IAsyncLifetime
         Assert.True(alerts.GetProperty("p99_ms").GetDouble() >= alerts.GetProperty("p50_ms").GetDouble());
     }
 
+    [Fact]
+    public async Task The_lean_client_and_Grpc_Net_Client_get_the_same_verdicts_for_the_same_traffic()
+    {
+        // Same seed and session layout, fresh sessions each: the verdicts depend only on the events.
+        var lean = await RunLoadAsync(_server, "lean", "--attack-share", "0.3");
+        var grpc = await RunLoadAsync(_server, "grpc", "--attack-share", "0.3");
+
+        foreach (var r in new[] { lean, grpc })
+        {
+            Assert.Equal(0, r.GetProperty("errors").GetInt64());
+            Assert.Equal(0, r.GetProperty("unscored").GetInt64());
+            Assert.Equal(r.GetProperty("events").GetInt64(), r.GetProperty("verdicts").GetInt64());
+        }
+        Assert.Equal("lean", lean.GetProperty("client").GetString());
+        Assert.Equal("grpc", grpc.GetProperty("client").GetString());
+        Assert.Equal(grpc.GetProperty("events").GetInt64(), lean.GetProperty("events").GetInt64());
+        Assert.True(lean.GetProperty("anomalous").GetInt64() > 0, "the attack sessions raised no anomalous verdict");
+        Assert.Equal(grpc.GetProperty("anomalous").GetInt64(), lean.GetProperty("anomalous").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_lean_client_sends_the_api_key_and_reports_the_servers_status_codes()
+    {
+        await using var server = await EngineServer.StartAsync(Tenants.AuthSettings());
+
+        var withKey = await RunLoadAsync(server, "lean", environment: (ChannelFactoryApiKeyVariable, Tenants.KeyA));
+        var withoutKey = await RunLoadAsync(server, "lean");
+
+        Assert.Equal(0, withKey.GetProperty("errors").GetInt64());
+        Assert.True(withKey.GetProperty("verdicts").GetInt64() > 0);
+        Assert.Equal(0, withoutKey.GetProperty("verdicts").GetInt64());
+        Assert.True(withoutKey.GetProperty("errors").GetInt64() > 0);
+        Assert.Contains("Unauthenticated", withoutKey.GetProperty("first_error").GetString());
+    }
+
+    [Fact]
+    public async Task The_lean_client_names_a_target_it_cannot_reach()
+    {
+        using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+
+        var (exit, _, stderr) = await RunCliAsync("load", "--target", $"http://127.0.0.1:{port}", "--mode", "unary", "--rate", "10", "--duration", "1");
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"cannot connect to http://127.0.0.1:{port}", stderr);
+    }
+
     [Theory]
     [InlineData("--subscribers", "65", "--subscribers")]
     [InlineData("--attack-share", "1.5", "--attack-share")]
@@ -49,12 +99,38 @@ public sealed class LoadToolTests : IAsyncLifetime
         Assert.Contains(named, stderr);
     }
 
+    private const string ChannelFactoryApiKeyVariable = "AE_API_KEY";
+
+    // A short fixed-rate unary run with a fixed seed; returns its LOAD_RESULT.
+    private static async Task<JsonElement> RunLoadAsync(EngineServer server, string client, params string[] extra) =>
+        await RunLoadAsync(server, client, null, extra);
+
+    private static async Task<JsonElement> RunLoadAsync(EngineServer server, string client, (string Name, string Value)? environment, params string[] extra)
+    {
+        string[] args =
+        [
+            "load", "--target", server.Address.ToString(), "--mode", "unary", "--client", client, "--rate", "300", "--concurrency", "4",
+            "--sessions", "40", "--warmup", "0", "--duration", "2", "--events", "400", "--seed", "5", "--run-id", "lc" + Guid.NewGuid().ToString("N")[..8], .. extra,
+        ];
+        var (exit, stdout, stderr) = await RunCliAsync(environment, args);
+        var line = stdout.Split('\n').SingleOrDefault(l => l.StartsWith("LOAD_RESULT ", StringComparison.Ordinal));
+        Assert.True(line is not null, $"exit {exit}: {stdout}{stderr}");
+        return JsonDocument.Parse(line["LOAD_RESULT ".Length..]).RootElement.Clone();
+    }
+
+    private static Task<(int Exit, string Stdout, string Stderr)> RunCliAsync(params string[] args) => RunCliAsync(null, args);
+
     // The CLI of this build: tests are built after it (a ProjectReference) and in the same configuration.
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunCliAsync(params string[] args)
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunCliAsync((string Name, string Value)? environment, params string[] args)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         var dll = Path.Combine(RepoPaths.Root, "src", "AnomalyEngine.Cli", "bin", configuration, "net10.0", "anomaly-engine.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment.Remove(ChannelFactoryApiKeyVariable);
+        if (environment is { } e)
+        {
+            start.Environment[e.Name] = e.Value;
+        }
         start.ArgumentList.Add(dll);
         foreach (var a in args)
         {
