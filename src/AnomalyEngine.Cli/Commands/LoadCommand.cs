@@ -142,7 +142,7 @@ internal static class LoadCommand
         Console.WriteLine(string.Create(inv, $"  events      {s.Events:N0} in {s.Seconds:0.0} s = {s.EventsPerSecond:N0} events/s ({s.Requests:N0} requests)"));
         Console.WriteLine(string.Create(inv, $"  latency ms  p50 {s.P50Ms:0.000}  p90 {s.P90Ms:0.000}  p99 {s.P99Ms:0.000}  p99.9 {s.P999Ms:0.000}  max {s.MaxMs:0.000}"));
         Console.WriteLine(string.Create(inv, $"  errors      {s.Errors:N0}   unscored events {s.Unscored:N0}   anomalous verdicts {s.Anomalous:N0} of {s.Verdicts:N0}{(s.FirstError is null ? "" : "   first: " + s.FirstError)}"));
-        Console.WriteLine(string.Create(inv, $"  load tool   paused {s.LoadGcPauseMs:0} ms in {s.LoadGcCount} GCs of its own (those pauses are in the latency above)"));
+        Console.WriteLine(string.Create(inv, $"  load tool   paused {s.LoadGcPauseMs:0} ms in {s.LoadGcCount} GCs of its own during warm-up and run (pauses in the run add to its latency)"));
         if (s.Alerts is { } a)
         {
             Console.WriteLine(string.Create(inv, $"  alerts      {a.Raised:N0} raised, {a.Deliveries:N0} deliveries to {a.Subscribers} subscribers, {a.Missed:N0} missing{(a.FirstError is null ? "" : "   first: " + a.FirstError)}"));

@@ -45,6 +45,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         {
             traffic[w] = new SimulatedTraffic(o.RunId, w * slotsPer, slotsPer, o.EventsPerSession, o.EventIds, o.Seed * 7919 + w, o.AttackShare);
         }
+        Stats.StartGcCount();
         using var reporter = new CancellationTokenSource();
         var report = ReportProgressAsync(start, reporter.Token);
         await (track is null ? RunStreamsAsync(client, traffic, start, ct) : RunUnaryAsync(track, traffic, start, ct));

@@ -20,10 +20,10 @@ internal sealed class LoadStats
     private long _unscored;
     private long _measureStart;
     private long _measureEnd;
-    // The load tool's own GC pauses over the run: they delay answers it has not read yet, so they
-    // land in the latency figures although the server did nothing slower.
-    private readonly TimeSpan _gcPauseAtStart = GC.GetTotalPauseDuration();
-    private readonly int _gcCountAtStart = GC.CollectionCount(0);
+    // The load tool's own GC pauses from the first request on: they delay answers it has not read
+    // yet, so they land in the latency figures although the server did nothing slower.
+    private TimeSpan _gcPauseAtStart;
+    private int _gcCountAtStart;
 
     /// <summary>Subscribers attached to the run, told of every alert a Track answer raised.</summary>
     public AlertWatch? Alerts { get; set; }
@@ -33,6 +33,9 @@ internal sealed class LoadStats
 
     /// <summary>Stopwatch timestamp at which measuring starts (end of warm-up).</summary>
     public long MeasureStart { get => Volatile.Read(ref _measureStart); set => Volatile.Write(ref _measureStart, value); }
+
+    /// <summary>Starts counting the load tool's own GC pauses (the traffic is built, requests begin).</summary>
+    public void StartGcCount() => (_gcPauseAtStart, _gcCountAtStart) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0));
 
     /// <summary>Marks the end of the measured period.</summary>
     public void Stop() => _measureEnd = Stopwatch.GetTimestamp();
