@@ -60,6 +60,26 @@ public sealed class LoadToolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_lean_client_splits_large_requests_into_frames_and_waits_for_the_servers_flow_control_window()
+    {
+        // 16 calls of 1,000 events (~110 KB each) in flight: each request spans several 16 KB DATA
+        // frames, and together they exceed the server's 1 MB connection window, so DATA must wait
+        // for its WINDOW_UPDATEs.
+        var (exit, stdout, stderr) = await RunCliAsync(
+            "load", "--target", _server.Address.ToString(), "--mode", "unary", "--client", "lean", "--max", "--batch", "1000",
+            "--concurrency", "16", "--sessions", "16000", "--events", "32000", "--warmup", "0", "--duration", "60",
+            "--run-id", "lb" + Guid.NewGuid().ToString("N")[..8]);
+
+        Assert.True(exit == 0, stdout + stderr);
+        var line = stdout.Split('\n').Single(l => l.StartsWith("LOAD_RESULT ", StringComparison.Ordinal));
+        var result = JsonDocument.Parse(line["LOAD_RESULT ".Length..]).RootElement;
+        Assert.Equal(0, result.GetProperty("errors").GetInt64());
+        Assert.Equal(0, result.GetProperty("unscored").GetInt64());
+        Assert.Equal(32000, result.GetProperty("events").GetInt64());
+        Assert.Equal(32000, result.GetProperty("verdicts").GetInt64());
+    }
+
+    [Fact]
     public async Task The_lean_client_sends_the_api_key_and_reports_the_servers_status_codes()
     {
         await using var server = await EngineServer.StartAsync(Tenants.AuthSettings());
