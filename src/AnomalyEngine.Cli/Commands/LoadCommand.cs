@@ -106,7 +106,7 @@ internal static class LoadCommand
                 Subscribers = parse.GetValue(subscribers),
                 Client = parse.GetValue(client)!,
             };
-            Console.WriteLine($"load: {options.Mode} ({(options.Mode == "stream" ? "grpc" : options.Client)} client) against {url}, {(options.Max ? "max rate" : options.Rate!.Value.ToString("0", CultureInfo.InvariantCulture) + " events/s")}, " +
+            Console.WriteLine($"load: {options.Mode} ({options.ClientUsed} client) against {url}, {(options.Max ? "max rate" : options.Rate!.Value.ToString("0", CultureInfo.InvariantCulture) + " events/s")}, " +
                 $"batch {options.Batch}, concurrency {options.Concurrency}, {options.Sessions:N0} sessions ({options.RunId}-*), {options.Warmup.TotalSeconds:0}s warm-up + {options.Duration.TotalSeconds:0}s");
             LoadSummary summary;
             try

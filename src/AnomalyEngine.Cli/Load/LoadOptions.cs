@@ -9,6 +9,8 @@ internal sealed record LoadOptions
     public required string Mode { get; init; }
     /// <summary>Unary: "lean" (<see cref="Lean.LeanGrpcConnection"/>) or "grpc" (Grpc.Net.Client).</summary>
     public string Client { get; init; } = "lean";
+    /// <summary>The client the run's Track calls use: streams always go through Grpc.Net.Client.</summary>
+    public string ClientUsed => Mode == "stream" ? "grpc" : Client;
     /// <summary>Concurrent sessions kept live.</summary>
     public int Sessions { get; init; } = 10_000;
     /// <summary>Target events/s; null with <see cref="Max"/>.</summary>

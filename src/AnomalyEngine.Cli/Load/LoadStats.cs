@@ -90,7 +90,7 @@ internal sealed class LoadStats
     {
         var seconds = Stopwatch.GetElapsedTime(MeasureStart, _measureEnd == 0 ? Stopwatch.GetTimestamp() : _measureEnd).TotalSeconds;
         return new LoadSummary(
-            o.Mode, o.Mode == "stream" ? "grpc" : o.Client, o.Max ? "max" : o.Rate!.Value.ToString(CultureInfo.InvariantCulture), o.Batch, o.Concurrency, o.Sessions,
+            o.Mode, o.ClientUsed, o.Max ? "max" : o.Rate!.Value.ToString(CultureInfo.InvariantCulture), o.Batch, o.Concurrency, o.Sessions,
             Math.Round(seconds, 2), _requests, _events, Math.Round(seconds > 0 ? _events / seconds : 0, 1),
             _latency.Ms(50), _latency.Ms(90), _latency.Ms(99), _latency.Ms(99.9), _latency.MaxMs,
             _errors, _unscored, _verdicts, _anomalous, FirstError,

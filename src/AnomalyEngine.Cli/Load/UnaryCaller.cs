@@ -13,7 +13,8 @@ namespace AnomalyEngine.Cli.Load;
 /// </summary>
 /// <remarks>
 /// A call due on an idle caller starts on the pacer's thread, which is awake at that moment anyway,
-/// so it leaves at its intended time instead of waiting for a thread-pool worker.
+/// so it leaves at its intended time instead of waiting for a thread-pool worker. With the lean
+/// client the answer is handled, and a held call sent, on its reader thread.
 /// </remarks>
 internal sealed class UnaryCaller(TrackClient client, SimulatedTraffic traffic, LoadRunner runner, CancellationToken ct)
 {
