@@ -108,6 +108,26 @@ public sealed class LoadToolTests : IAsyncLifetime
         Assert.Contains($"cannot connect to http://127.0.0.1:{port}", stderr);
     }
 
+    [Fact]
+    public async Task The_lean_client_says_when_the_target_is_not_an_http2_server()
+    {
+        // An HTTP/1.1 server: it answers the HTTP/2 preface with a 400 and closes.
+        using var http1 = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        http1.Start();
+        var port = ((System.Net.IPEndPoint)http1.LocalEndpoint).Port;
+        var serve = Task.Run(async () =>
+        {
+            using var client = await http1.AcceptTcpClientAsync();
+            await client.GetStream().WriteAsync("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"u8.ToArray());
+        });
+
+        var (exit, _, stderr) = await RunCliAsync("load", "--target", $"http://127.0.0.1:{port}", "--mode", "unary", "--rate", "10", "--duration", "1");
+        await serve;
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"127.0.0.1:{port} did not answer as a plaintext HTTP/2 (h2c) server", stderr);
+    }
+
     [Theory]
     [InlineData("--subscribers", "65", "--subscribers")]
     [InlineData("--attack-share", "1.5", "--attack-share")]

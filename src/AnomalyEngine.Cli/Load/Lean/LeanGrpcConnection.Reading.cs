@@ -20,6 +20,10 @@ internal sealed partial class LeanGrpcConnection
                 var length = header[0] << 16 | header[1] << 8 | header[2];
                 var (type, flags) = (header[3], header[4]);
                 var stream = BinaryPrimitives.ReadInt32BigEndian(header[5..]) & MaxWindow;
+                if (!_settled.IsSet && type != Settings)
+                {
+                    throw new FormatException($"its first frame was not SETTINGS (type {type})");
+                }
                 if (length > MaxFrameSize)
                 {
                     throw new FormatException($"a {length}-byte frame exceeds the {MaxFrameSize}-byte limit");
@@ -34,6 +38,9 @@ internal sealed partial class LeanGrpcConnection
             var reason = ex switch
             {
                 RpcException rpc => rpc,
+                // A server must open with SETTINGS; anything else is not plaintext HTTP/2 (prior knowledge).
+                _ when !_settled.IsSet => new RpcException(new Status(StatusCode.Unavailable,
+                    $"{_authority} did not answer as a plaintext HTTP/2 (h2c) server: {ex.Message}")),
                 EndOfStreamException or SocketException or ObjectDisposedException => new RpcException(new Status(StatusCode.Unavailable, "connection closed: " + ex.Message)),
                 _ => new RpcException(new Status(StatusCode.Internal, "HTTP/2 protocol error: " + ex.Message)),
             };
