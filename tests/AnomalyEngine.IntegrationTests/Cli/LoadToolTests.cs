@@ -26,12 +26,11 @@ public sealed class LoadToolTests : IAsyncLifetime
             "--run-id", "lt" + Guid.NewGuid().ToString("N")[..8]);
 
         Assert.True(exit == 0, stdout + stderr);
-        var line = stdout.Split('\n').Single(l => l.StartsWith("LOAD_RESULT ", StringComparison.Ordinal));
-        var result = JsonDocument.Parse(line["LOAD_RESULT ".Length..]).RootElement;
+        var result = LoadResult(exit, stdout, stderr);
         Assert.Equal(0, result.GetProperty("errors").GetInt64());
         var alerts = result.GetProperty("alerts");
         var raised = alerts.GetProperty("raised").GetInt64();
-        Assert.True(raised > 0, "attack sessions raised no alert: " + line);
+        Assert.True(raised > 0, "attack sessions raised no alert: " + result);
         Assert.Equal(2, alerts.GetProperty("subscribers").GetInt32());
         Assert.Equal(2 * raised, alerts.GetProperty("deliveries").GetInt64());
         Assert.Equal(0, alerts.GetProperty("missed").GetInt64());
@@ -71,8 +70,7 @@ public sealed class LoadToolTests : IAsyncLifetime
             "--run-id", "lb" + Guid.NewGuid().ToString("N")[..8]);
 
         Assert.True(exit == 0, stdout + stderr);
-        var line = stdout.Split('\n').Single(l => l.StartsWith("LOAD_RESULT ", StringComparison.Ordinal));
-        var result = JsonDocument.Parse(line["LOAD_RESULT ".Length..]).RootElement;
+        var result = LoadResult(exit, stdout, stderr);
         Assert.Equal(0, result.GetProperty("errors").GetInt64());
         Assert.Equal(0, result.GetProperty("unscored").GetInt64());
         Assert.Equal(32000, result.GetProperty("events").GetInt64());
@@ -153,6 +151,12 @@ public sealed class LoadToolTests : IAsyncLifetime
             "--sessions", "40", "--warmup", "0", "--duration", "2", "--events", "400", "--seed", "5", "--run-id", "lc" + Guid.NewGuid().ToString("N")[..8], .. extra,
         ];
         var (exit, stdout, stderr) = await RunCliAsync(environment, args);
+        return LoadResult(exit, stdout, stderr);
+    }
+
+    // The run's one LOAD_RESULT line, parsed.
+    private static JsonElement LoadResult(int exit, string stdout, string stderr)
+    {
         var line = stdout.Split('\n').SingleOrDefault(l => l.StartsWith("LOAD_RESULT ", StringComparison.Ordinal));
         Assert.True(line is not null, $"exit {exit}: {stdout}{stderr}");
         return JsonDocument.Parse(line["LOAD_RESULT ".Length..]).RootElement.Clone();
