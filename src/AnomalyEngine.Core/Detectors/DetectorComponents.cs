@@ -56,6 +56,8 @@ public static class DetectorComponents
         new("nav_rare_name_sum", DetectorNames.Navigation, FeatureSchema.NavRareNameSum, false, 0.5),
         new("nav_lift_sum", DetectorNames.Navigation, FeatureSchema.NavLiftSum, false, 0.5),
         new("nav_pair_lift", DetectorNames.Navigation, FeatureSchema.NavPairLift, false, 0.25),
+        new("nav_name_set_novelty", DetectorNames.Navigation, FeatureSchema.NavNameSetNovelty, false, 0.05),
+        new("nav_final_name_set_novelty", DetectorNames.Navigation, FeatureSchema.NavFinalNameSetNovelty, false, 0.05, ComponentMode.FinalOnly),
         new("nav_entry_surprise", DetectorNames.Navigation, FeatureSchema.NavEntrySurprise, false, 0.5),
         new("nav_count_excess", DetectorNames.Navigation, FeatureSchema.NavCountExcess, false, 0.5),
         new("nav_exit_surprise", DetectorNames.Navigation, FeatureSchema.NavExitSurprise, false, 0.5, ComponentMode.FinalOnly),

@@ -147,6 +147,7 @@ public static class NavigationDetector
                     pair, new() { ["name"] = b.PairNames[bestA], ["with"] = b.PairNames[bestB], ["training_sessions_with_name"] = withA.ToString(), ["training_sessions_with_both"] = both.ToString() });
             }
         }
+        ExplainNameSet(ctx, reasons);
 
         var exit = ctx.Surprise("nav_exit_surprise");
         if (exit >= ExplainContext.MinSurprise && s.LastName is { } lastName)
@@ -236,5 +237,25 @@ public static class NavigationDetector
                     new() { ["name"] = worst, ["count"] = count.ToString(), ["training_p99"] = ExplainContext.Fmt(q99, "0") });
             }
         }
+    }
+
+    private static void ExplainNameSet(ExplainContext ctx, List<Reason> reasons)
+    {
+        var held = ctx.Surprise("nav_name_set_novelty");
+        var ended = ctx.Surprise("nav_final_name_set_novelty");
+        var sets = ctx.Baselines.NameSets;
+        if (Math.Max(held, ended) < ExplainContext.MinSurprise || sets.Names.Length == 0)
+        {
+            return;
+        }
+        var set = sets.CountOf(sets.MaskOf(ctx.State));
+        var names = sets.NamesOf(set.Mask);
+        var shown = string.Join(", ", names.GetRange(0, Math.Min(8, names.Count))) + (names.Count > 8 ? $" (+{names.Count - 8} more)" : "");
+        var training = ctx.Baselines.Sessions;
+        var (message, sessions) = ended > held
+            ? ($"ended with the combination {shown}: {set.Finals} of {training} training sessions ended with exactly these", set.Finals)
+            : ($"{shown} together: {set.Passes} of {training} training sessions held exactly this combination", set.Passes);
+        ctx.Add(reasons, "NAV_UNSEEN_COMBINATION", DetectorNames.Navigation, message, Math.Max(held, ended),
+            new() { ["names"] = string.Join(",", names), ["training_sessions_with_set"] = sessions.ToString(), ["training_sessions"] = training.ToString() });
     }
 }

@@ -92,6 +92,17 @@ public static class FeatureSchema
     /// </summary>
     public const int NavPairLift = 28;
 
+    /// <summary>
+    /// Novelty of the session's combination of common names (<see cref="NameSetTable"/>):
+    /// 1 / (1 + training sessions that held exactly this set after some event) — 1 for a
+    /// combination never seen, although every name and pair in it may be familiar. A count, not a
+    /// share: a share of an unseen set depends on how many sessions trained, and the cross-fitted
+    /// training rows (four fifths of them) would then never reach the value serving gives.
+    /// </summary>
+    public const int NavNameSetNovelty = 29;
+    /// <summary>The same against the sets training sessions ended with; used for final verdicts.</summary>
+    public const int NavFinalNameSetNovelty = 30;
+
     /// <summary>A name counts towards <see cref="NavRareNameSum"/> when fewer than 1 in this many training sessions contain it.</summary>
     public const double RareNameSessionsPerOccurrence = 50;
 
@@ -104,7 +115,7 @@ public static class FeatureSchema
     public const int ModelInputCount = 24;
 
     /// <summary>Number of features.</summary>
-    public const int Count = 29;
+    public const int Count = 31;
 
     private static readonly string[] NameTable =
     [
@@ -115,6 +126,7 @@ public static class FeatureSchema
         "dur_regularity",
         "fail_excess_z", "fail_ratio", "fail_max_streak", "fail_per_minute", "fail_count",
         "dur_gap_fast", "dur_duration_short", "nav_rare_name_sum", "nav_lift_sum", "nav_pair_lift",
+        "nav_name_set_novelty", "nav_final_name_set_novelty",
     ];
 
     /// <summary>Feature names in vector order.</summary>

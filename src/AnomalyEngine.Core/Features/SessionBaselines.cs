@@ -68,9 +68,11 @@ public sealed class SessionBaselines
         IReadOnlyDictionary<string, NameBaseline> names,
         IReadOnlyDictionary<string, TransitionBaseline> transitions,
         IReadOnlyList<string>? pairNames = null,
-        IReadOnlyList<long>? pairSessions = null)
+        IReadOnlyList<long>? pairSessions = null,
+        NameSetTable? nameSets = null)
     {
         Sessions = sessions;
+        NameSets = nameSets ?? NameSetTable.Empty;
         var k = pairNames?.Count ?? 0;
         if (k > MaxPairNames || (k > 0 && (pairSessions is null || pairSessions.Count != k * k)))
         {
@@ -247,6 +249,9 @@ public sealed class SessionBaselines
         var nab = _pairSessions[a * k + b];
         return Math.Log((nb + 0.5) / (Sessions + 1.0)) - Math.Log((nab + 0.5) / (na + 1.0));
     }
+
+    /// <summary>Which combinations of the common names training sessions held.</summary>
+    public NameSetTable NameSets { get; }
 
     /// <summary>Pseudo-attempts at the global rate added to each name's failure rate, so one failure in one attempt is not "fails half the time".</summary>
     public const double FailRatePriorWeight = 5.0;

@@ -24,12 +24,14 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
     public void AddSession(IReadOnlyList<SessionEvent> orderedEvents, SessionState final)
     {
         _sessions++;
+        // The names the state kept, in the order they first occurred: the growth of the name set.
         var present = new List<string>(final.Names.Count);
-        foreach (var name in final.Names.Keys)
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in orderedEvents)
         {
-            if (name != SessionState.OverflowKey)
+            if (final.Names.ContainsKey(e.Name) && seen.Add(e.Name))
             {
-                present.Add(name);
+                present.Add(e.Name);
             }
         }
         _sessionNames.Add([.. present]);
@@ -171,7 +173,57 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
                 }
             }
         }
-        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs);
+        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs, BuildNameSets());
+    }
+
+    /// <summary>The sets of the most common names each session held after each of its events, and at its end.</summary>
+    private NameSetTable BuildNameSets()
+    {
+        var byUse = new List<(long Sessions, string Name)>();
+        foreach (var (name, a) in _names)
+        {
+            byUse.Add((a.Sessions, name));
+        }
+        byUse.Sort((x, y) => x.Sessions != y.Sessions ? y.Sessions.CompareTo(x.Sessions) : string.CompareOrdinal(x.Name, y.Name));
+        var setNames = new List<string>();
+        var bit = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (_, name) in byUse.GetRange(0, Math.Min(byUse.Count, NameSetTable.MaxNames)))
+        {
+            bit[name] = setNames.Count;
+            setNames.Add(name);
+        }
+        var counts = new Dictionary<ulong, NameSetCount>();
+        foreach (var present in _sessionNames)
+        {
+            // A set only grows, so each set held after some event is counted once per session.
+            var mask = 0UL;
+            for (var k = 0; k < present.Length; k++)
+            {
+                var grew = bit.TryGetValue(present[k], out var i) && (mask & (1UL << i)) == 0;
+                mask |= grew ? 1UL << i : 0;
+                if (k == 0 || grew)
+                {
+                    var c = counts.GetValueOrDefault(mask, new NameSetCount(mask, 0, 0));
+                    counts[mask] = c with { Passes = c.Passes + 1 };
+                }
+            }
+            if (present.Length > 0)
+            {
+                counts[mask] = counts[mask] with { Finals = counts[mask].Finals + 1 };
+            }
+        }
+        // Bounded size: where nearly every session's set is its own (a long tail of product pages),
+        // the sets held by a single session are dropped and count as unseen.
+        var kept = new List<NameSetCount>(counts.Values);
+        if (kept.Count > NameSetTable.MaxSets)
+        {
+            kept.RemoveAll(c => c.Passes < 2);
+            for (var j = 0; j < kept.Count; j++)
+            {
+                kept[j] = kept[j].Finals < 2 ? kept[j] with { Finals = 0 } : kept[j];
+            }
+        }
+        return new NameSetTable(setNames, kept);
     }
 
     private NameAccumulator Name(string name)

@@ -159,6 +159,9 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
             }
             features[FeatureSchema.NavPairLift] = pairMax;
         }
+        var set = b.NameSets.CountOf(b.NameSets.MaskOf(s));
+        features[FeatureSchema.NavNameSetNovelty] = 1.0 / (1 + set.Passes);
+        features[FeatureSchema.NavFinalNameSetNovelty] = 1.0 / (1 + set.Finals);
         features[FeatureSchema.NavEntrySurprise] = entry;
         features[FeatureSchema.NavBreadth] = (double)distinct / events;
         features[FeatureSchema.NavRevisits] = Math.Log(1.0 + Math.Max(0, events - distinct));

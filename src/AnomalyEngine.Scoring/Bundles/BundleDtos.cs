@@ -94,6 +94,18 @@ public sealed class BaselinesV1
     public List<string>? PairNames { get; set; }
     /// <summary>Sessions containing both names, row-major over <see cref="PairNames"/>.</summary>
     public List<long>? PairSessions { get; set; }
+    /// <summary>Names of the name-set table, bit order (absent in older bundles).</summary>
+    public List<string>? SetNames { get; set; }
+    /// <summary>The name sets training sessions held.</summary>
+    public List<NameSetV1>? NameSets { get; set; }
+}
+
+/// <summary>One set of common names: bit i is <see cref="BaselinesV1.SetNames"/>[i].</summary>
+public sealed class NameSetV1
+{
+    public ulong Mask { get; set; }
+    public long Passes { get; set; }
+    public long Finals { get; set; }
 }
 
 /// <summary>One name's baseline.</summary>

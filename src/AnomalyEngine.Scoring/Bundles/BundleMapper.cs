@@ -20,6 +20,8 @@ public static class BundleMapper
             TypicalGapCv = b.TypicalGapCv,
             PairNames = [.. b.PairNames],
             PairSessions = [.. b.PairSessions],
+            SetNames = [.. b.NameSets.Names],
+            NameSets = [.. b.NameSets.Counts.OrderBy(c => c.Mask).Select(c => new NameSetV1 { Mask = c.Mask, Passes = c.Passes, Finals = c.Finals })],
         };
         var names = new List<string>(b.Names.Keys);
         names.Sort(StringComparer.Ordinal);
@@ -64,7 +66,8 @@ public static class BundleMapper
             transitions[SessionState.TransitionKey(t.From, t.To)] =
                 new TransitionBaseline(t.Count, t.GapCenter, Math.Max(t.GapScale, SessionBaselines.MinLogScale), t.GapSamples);
         }
-        return new SessionBaselines(dto.Sessions, dto.Alpha, dto.GapCenter, dto.GapScale, dto.TypicalGapCv, names, transitions, dto.PairNames, dto.PairSessions);
+        return new SessionBaselines(dto.Sessions, dto.Alpha, dto.GapCenter, dto.GapScale, dto.TypicalGapCv, names, transitions, dto.PairNames, dto.PairSessions,
+            new NameSetTable(dto.SetNames ?? [], (dto.NameSets ?? []).Select(c => new NameSetCount(c.Mask, c.Passes, c.Finals))));
     }
 
     /// <summary>Calibration parts → DTO.</summary>
