@@ -178,17 +178,23 @@ public sealed class BundleScorerUnitTests(TrainedModelFixture fixture) : IClassF
         {
             sink += model.RawScore(s, false) + model.RawScore(s, true);
         }
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 100; i++)
+        // Five rounds: an allocation per call shows in every round, while the runtime's own one-off
+        // work on this thread (tiered re-compilation reaching a threshold under load) lands in one.
+        var rounds = new long[5];
+        for (var round = 0; round < rounds.Length; round++)
         {
-            foreach (var s in states)
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 100; i++)
             {
-                sink += model.RawScore(s, false) + model.RawScore(s, true);
+                foreach (var s in states)
+                {
+                    sink += model.RawScore(s, false) + model.RawScore(s, true);
+                }
             }
+            rounds[round] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(sink > 0);
-        Assert.Equal(0, allocated);
+        Assert.True(rounds.Min() == 0, $"bytes allocated per round of 600 scores: {string.Join(", ", rounds)}");
     }
 
     internal static void CopyDir(string from, string to)
