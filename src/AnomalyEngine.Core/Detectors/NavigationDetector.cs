@@ -252,10 +252,30 @@ public static class NavigationDetector
         var names = sets.NamesOf(set.Mask);
         var shown = string.Join(", ", names.GetRange(0, Math.Min(8, names.Count))) + (names.Count > 8 ? $" (+{names.Count - 8} more)" : "");
         var training = ctx.Baselines.Sessions;
-        var (message, sessions) = ended > held
+        var final = ended > held;
+        var (message, sessions) = final
             ? ($"ended with the combination {shown}: {set.Finals} of {training} training sessions ended with exactly these", set.Finals)
             : ($"{shown} together: {set.Passes} of {training} training sessions held exactly this combination", set.Passes);
-        ctx.Add(reasons, "NAV_UNSEEN_COMBINATION", DetectorNames.Navigation, message, Math.Max(held, ended),
-            new() { ["names"] = string.Join(",", names), ["training_sessions_with_set"] = sessions.ToString(), ["training_sessions"] = training.ToString() });
+        var evidence = new Dictionary<string, string>
+        {
+            ["names"] = string.Join(",", names), ["training_sessions_with_set"] = sessions.ToString(), ["training_sessions"] = training.ToString(),
+        };
+        // What an analyst asks next: which names make it unusual.
+        if (sets.Nearest(set.Mask, final) is { } near)
+        {
+            var extra = sets.NamesOf(set.Mask & ~near.Mask);
+            var missing = sets.NamesOf(near.Mask & ~set.Mask);
+            var diff = string.Join(" and ", new[]
+            {
+                extra.Count > 0 ? "without " + string.Join(", ", extra) : "",
+                missing.Count > 0 ? "with " + string.Join(", ", missing) : "",
+            }.Where(x => x.Length > 0));
+            var nearHeld = final ? near.Finals : near.Passes;
+            message += $"; the nearest that training had is the same {diff} ({nearHeld} sessions)";
+            evidence["nearest_extra"] = string.Join(",", extra);
+            evidence["nearest_missing"] = string.Join(",", missing);
+            evidence["nearest_sessions"] = nearHeld.ToString();
+        }
+        ctx.Add(reasons, "NAV_UNSEEN_COMBINATION", DetectorNames.Navigation, message, Math.Max(held, ended), evidence);
     }
 }

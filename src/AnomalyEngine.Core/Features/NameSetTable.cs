@@ -80,6 +80,33 @@ public sealed class NameSetTable
     /// <summary>Training counts of a set (zeros when never seen).</summary>
     public NameSetCount CountOf(ulong mask) => _counts.TryGetValue(mask, out var c) ? c : new NameSetCount(mask, 0, 0);
 
+    /// <summary>
+    /// The training set closest to <paramref name="mask"/> (fewest names in one and not the other;
+    /// ties: the one more sessions held), among those held after some event, or at the end when
+    /// <paramref name="final"/>. Null when the table holds none. O(sets): for explanations only.
+    /// </summary>
+    public NameSetCount? Nearest(ulong mask, bool final)
+    {
+        NameSetCount? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var c in _counts.Values)
+        {
+            var held = final ? c.Finals : c.Passes;
+            if (held == 0 || c.Mask == mask)
+            {
+                continue;
+            }
+            var distance = System.Numerics.BitOperations.PopCount(c.Mask ^ mask);
+            var bestHeld = best is { } b ? (final ? b.Finals : b.Passes) : 0;
+            if (distance < bestDistance || (distance == bestDistance && (held > bestHeld || (held == bestHeld && c.Mask < best!.Value.Mask))))
+            {
+                best = c;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
     /// <summary>The names of a set, in bit order.</summary>
     public List<string> NamesOf(ulong mask)
     {

@@ -84,6 +84,24 @@ public sealed class NameSetUnitTests
     }
 
     [Fact]
+    public void Nearest_set_is_the_one_fewest_names_away_and_most_held_on_a_tie()
+    {
+        var b = Baselines(
+            [V("s1", 0, "a"), V("s1", 1, "b")],
+            [V("s2", 0, "a"), V("s2", 1, "b")],
+            [V("s3", 0, "a"), V("s3", 1, "c")],
+            [V("s4", 0, "a"), V("s4", 1, "b"), V("s4", 2, "c"), V("s4", 3, "d")]);
+        var sets = b.NameSets;
+        ulong Mask(params string[] names) => names.Aggregate(0UL, (m, n) => m | 1UL << sets.IndexOf(n));
+
+        // {a,b,c} is one name from {a,b} (held at the end by 2), {a,c} (1) and {a,b,c,d} (1).
+        Assert.Equal(Mask("a", "b"), sets.Nearest(Mask("a", "b", "c"), final: true)!.Value.Mask);
+        // After some event, s4 held {a,b,c} itself; the table does not offer a set as its own nearest.
+        Assert.NotEqual(Mask("a", "b", "c"), sets.Nearest(Mask("a", "b", "c"), final: false)!.Value.Mask);
+        Assert.Null(NameSetTable.Empty.Nearest(0, final: true));
+    }
+
+    [Fact]
     public void Sets_held_by_one_session_are_dropped_when_the_table_would_grow_past_its_cap()
     {
         // 24 names in random halves: nearly every session's set is its own.
@@ -125,6 +143,10 @@ public sealed class NameSetUnitTests
             Assert.Equal("navigation", reason.Detector);
             Assert.All(new[] { "x", "y", "z" }, n => Assert.Contains(n, reason.Evidence["names"].Split(',')));
             Assert.Contains("together: 0 of ", reason.Message);
+            // The nearest combination training had: two of the three, so one name is the odd one out.
+            Assert.Contains(reason.Evidence["nearest_extra"], new[] { "x", "y", "z" });
+            Assert.Equal("", reason.Evidence["nearest_missing"]);
+            Assert.Contains($"the same without {reason.Evidence["nearest_extra"]} (", reason.Message);
             Assert.Contains(" 0 of ", reason.Message);
         }
         finally
