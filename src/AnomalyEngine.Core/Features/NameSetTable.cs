@@ -24,7 +24,7 @@ public sealed class NameSetTable
     /// <summary>Beyond this many sets, training keeps only those held by two or more sessions.</summary>
     public const int MaxSets = 16_384;
 
-    /// <summary>No names: every session has the empty set (bundles made before the table existed).</summary>
+    /// <summary>No names (baselines built without a table): every session holds the empty set.</summary>
     public static NameSetTable Empty { get; } = new([], []);
 
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
