@@ -147,7 +147,15 @@ public sealed class NameSetUnitTests
             Assert.Contains(reason.Evidence["nearest_extra"], new[] { "x", "y", "z" });
             Assert.Equal("", reason.Evidence["nearest_missing"]);
             Assert.Contains($"the same without {reason.Evidence["nearest_extra"]} (", reason.Message);
-            Assert.Contains(" 0 of ", reason.Message);
+
+            // A set naming a bit the table does not have is refused at load, naming the file.
+            var baselines = Path.Combine(dir, "baselines.json");
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(baselines))!;
+            json["nameSets"]![0]!["mask"] = 1UL << 63;
+            File.WriteAllText(baselines, json.ToJsonString());
+            var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(dir));
+            Assert.Contains("baselines.json", error.Message);
+            Assert.Contains("bits beyond", error.Message);
         }
         finally
         {
