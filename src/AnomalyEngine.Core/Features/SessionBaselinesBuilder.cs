@@ -135,22 +135,25 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
             transitions[key] = new TransitionBaseline(count, c, s, gaps.Seen);
         }
         var (gapCenter, gapScale) = _allGaps.CenterAndScale();
-        // Co-occurrence of the most common names (sessions containing both).
-        var common = new List<(long Sessions, string Name)>();
+        // Names by the sessions that contain them, most first (ties by name): both the co-occurrence
+        // table and the name-set table take the most common ones.
+        var byUse = new List<(long Sessions, string Name)>(_names.Count);
         foreach (var (name, a) in _names)
         {
-            if (a.Sessions >= SessionBaselines.MinPairNameSessions)
-            {
-                common.Add((a.Sessions, name));
-            }
+            byUse.Add((a.Sessions, name));
         }
-        common.Sort((x, y) => x.Sessions != y.Sessions ? y.Sessions.CompareTo(x.Sessions) : string.CompareOrdinal(x.Name, y.Name));
-        var k = Math.Min(common.Count, SessionBaselines.MaxPairNames);
+        byUse.Sort((x, y) => x.Sessions != y.Sessions ? y.Sessions.CompareTo(x.Sessions) : string.CompareOrdinal(x.Name, y.Name));
+        // Co-occurrence of the most common names (sessions containing both).
+        var k = 0;
+        while (k < Math.Min(byUse.Count, SessionBaselines.MaxPairNames) && byUse[k].Sessions >= SessionBaselines.MinPairNameSessions)
+        {
+            k++;
+        }
         var pairNames = new string[k];
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < k; i++)
         {
-            pairNames[i] = common[i].Name;
+            pairNames[i] = byUse[i].Name;
             index[pairNames[i]] = i;
         }
         var pairs = new long[k * k];
@@ -173,18 +176,12 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
                 }
             }
         }
-        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs, BuildNameSets());
+        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs, BuildNameSets(byUse));
     }
 
     /// <summary>The sets of the most common names each session held after each of its events, and at its end.</summary>
-    private NameSetTable BuildNameSets()
+    private NameSetTable BuildNameSets(List<(long Sessions, string Name)> byUse)
     {
-        var byUse = new List<(long Sessions, string Name)>();
-        foreach (var (name, a) in _names)
-        {
-            byUse.Add((a.Sessions, name));
-        }
-        byUse.Sort((x, y) => x.Sessions != y.Sessions ? y.Sessions.CompareTo(x.Sessions) : string.CompareOrdinal(x.Name, y.Name));
         var setNames = new List<string>();
         var bit = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (_, name) in byUse.GetRange(0, Math.Min(byUse.Count, NameSetTable.MaxNames)))
