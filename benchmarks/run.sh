@@ -98,7 +98,7 @@ log "(a) limit: redis-benchmark, EVALSHA apply_events.lua, 1 event per call, $LI
 SHA=$($RCLI SCRIPT LOAD "$(cat src/AnomalyEngine.State/Scripts/apply_events.lua)")
 TS=$(( $(date +%s) * 1000 - 600000 ))
 # ARGV as RedisSessionStore sends it: ttl, path cap, name cap, transition cap, event-id cap, tail cap, count,
-# then ts, kind, name, success, duration_ms, user_id, event-id digest. Session keys are drawn from
+# then ts, kind, name, success, duration_ms, user_id, event-id digest, ip/device/country digests. Session keys are drawn from
 # as many sessions as the engine load keeps live ($SESSIONS), so states grow to comparable sizes.
 # The engine sends an 8-byte digest of each event id; the script keeps the argument's last 8
 # bytes, here the last 8 digits of the second draw (1e4 values, so ~0.5 % of calls in a session
@@ -109,7 +109,7 @@ SUCC=("" "" "" 1)
 for i in $(seq 0 $((LIMIT_PROCS - 1))); do
   redis-benchmark -p "$REDIS_PORT" -c "$LIMIT_CLIENTS" -P "$LIMIT_PIPELINE" -n "$LIMIT_REQUESTS" -r "$SESSIONS" -q \
     EVALSHA "$SHA" 1 'ae:{default:lim__rand_int__}:ps4' \
-    1800000 16 128 256 1024 64 1 "$TS" "${KINDS[$i]}" "${NAMES[$i]}" "${SUCC[$i]}" 1200 "" 'e__rand_int____rand_int__' \
+    1800000 16 128 256 1024 64 1 "$TS" "${KINDS[$i]}" "${NAMES[$i]}" "${SUCC[$i]}" 1200 "" 'e__rand_int____rand_int__' 4242 777 31 \
     >"$WORK/limit.$i.out" 2>&1 &
 done
 wait
@@ -178,12 +178,13 @@ local _, flags, k, pos = u("<BBH", v, 1)
 local folded, rows = 0, 0
 if flags % 16 >= 8 then folded, pos = u("<H", v, pos) end
 rows, pos = u("<B", v, pos)
-if rows > 0 then pos = pos + (flags >= 16 and 8 or 6) end
+if rows > 0 then pos = pos + (flags % 32 >= 16 and 8 or 6) end
 local xw, lw = 1 + flags % 2, 1 + math.floor(flags / 2) % 2
 local X, L = xw == 2 and "<H" or "<B", lw == 2 and "<H" or "<B"
 local len, m, c, s, names = 0, 0, 0, 0, 0
 local digits = {1, 1, 2, 2, 3, 3, 3, 4, 4}
 if flags % 8 >= 4 then len, pos = u(L, v, pos); pos = pos + len end
+if flags >= 32 then pos = pos + 9 end -- the context: 3 digests, 3 change counts
 m, pos = u(X, v, pos)
 for _ = 1, m do
   c, pos = u("<B", v, pos)

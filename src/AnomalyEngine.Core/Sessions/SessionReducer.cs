@@ -43,6 +43,7 @@ public sealed class SessionReducer(SessionLimits limits)
         {
             s.UserId = e.UserId;
         }
+        SessionContext.Track(ref s.ContextTracks, e.Attributes);
         Fold(s, new PathStep(e.Ts, e.Kind, e.Name, e.Kind == EventKind.Action ? e.Success : null, e.DurationMs), Limits);
         return true;
     }

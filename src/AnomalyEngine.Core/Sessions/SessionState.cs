@@ -92,6 +92,17 @@ public sealed class SessionState
     /// <summary>The most recent events in arrival order, oldest first.</summary>
     public List<PathStep> RecentPath { get; } = [];
 
+    private ContextTracks _context;
+
+    /// <summary>
+    /// Where the session's events come from (<see cref="ContextAttribute"/>): the latest value's
+    /// digest and how often it changed, counted per event in arrival order, retries excluded.
+    /// </summary>
+    public ref ContextTrack Context(ContextAttribute attribute) => ref _context[(int)attribute];
+
+    /// <summary>All context tracks, for the reducer and the codec.</summary>
+    public ref ContextTracks ContextTracks => ref _context;
+
     /// <summary>Builds a transition key.</summary>
     public static string TransitionKey(string from, string to) => string.Concat(from, "\t", to);
 

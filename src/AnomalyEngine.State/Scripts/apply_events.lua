@@ -6,10 +6,12 @@
 --
 -- KEYS[1] the session's packed state (one string).
 -- ARGV[1] ttl ms, [2] path cap, [3] name cap, [4] transition cap, [5] event-id cap, [6] tail cap
--- (at most 255 are kept raw: the row count is one byte), [7] event count, then 7 values per event:
+-- (at most 255 are kept raw: the row count is one byte), [7] event count, then 10 values per event:
 -- ts, kind ("1" view, "2" action), name, success ("1","0",""), duration_ms (or ""), user_id (or
 -- ""), event id digest (8 bytes, or ""; RedisSessionStore sends XxHash3 of the id; only the last 8
--- bytes of the argument are kept, which lets redis-benchmark pass printable ids).
+-- bytes of the argument are kept, which lets redis-benchmark pass printable ids), and the digests
+-- (1-65535, or "" when the event lacks it) of its ip, device and country attributes
+-- (SessionContext.Digest).
 -- Returns {applied, duplicates, packed state without its event-id digests (empty: no state),
 -- remaining time to live in ms (-2: no state)}; SessionStateCodec.Decode reads the packed state.
 --
@@ -26,11 +28,15 @@
 --   B version (4)
 --   B flags: 1 X is H | 2 L is H | 4 user id present | 8 aggregates present | 16 the last row's ts
 --            is a d, else 6 bytes (I4 low, H high: ts = low + 2^32 high; an integer in [0, 2^48))
+--            | 32 context present
 --   H k, remembered event-id digests (at byte 3: the value ends with 8 k digest bytes)
 --   [H length of the aggregates in bytes, when flagged]
 --   B r, tail rows
 --   [ts of the last tail row, when r > 0] (rows store ts as deltas; this anchors them)
 --   [L length, bytes] user id (the latest non-empty one, folded or not), when flagged
+--   [H×3 ip, device, country digests (0: not seen yet), B×3 their changes (at most 255)] the
+--     context, when flagged (some attribute seen). Kept current on every batch, never folded: a
+--     change is an event whose digest differs from the latest before it, in arrival order.
 --   X m, m name codings, the m stored suffixes: the name table, each name once, in the order first
 --     seen (the aggregates and the tail refer to a name by its 0-based index). A name is stored as
 --     the first 'shared' bytes of an earlier name, its base, and the bytes after them, its suffix.
@@ -172,10 +178,11 @@ end
 local raw = redis.call('GET', key)
 local flags, blen, r, last_ts = 0, 0, 0, nil
 local X, L, uid = 'B', 'B', nil
+local CD, CC = {0, 0, 0}, {0, 0, 0} -- context digests and changes: ip, device, country
 local tbl, index = {}, {} -- the name table and name -> index
 local coding_at, suffixes_at, body_at, tail_at, ids_at
 if raw then
-  -- Flags are read by comparison and division (cheaper than has()): they stay below 32.
+  -- Flags are read by comparison and division (cheaper than has()): they stay below 64.
   local version, k, x, pos
   version, flags, k, x, pos = upk('<BBHB', raw, 1)
   if version ~= 4 then return redis.error_reply('unknown session state version') end
@@ -187,7 +194,7 @@ if raw then
     r = x
   end
   if r > 0 then
-    if flags >= 16 then
+    if flags % 32 >= 16 then
       last_ts, pos = upk('<d', raw, pos)
     else
       local lo, hi
@@ -203,6 +210,9 @@ if raw then
     len, pos = upk('<' .. L, raw, pos)
     uid = sub(raw, pos, pos + len - 1)
     pos = pos + len
+  end
+  if flags >= 32 then
+    CD[1], CD[2], CD[3], CC[1], CC[2], CC[3], pos = upk('<HHHBBB', raw, pos)
   end
   local m
   m, coding_at = upk('<' .. X, raw, pos)
@@ -299,9 +309,16 @@ local function code_names(names, from)
   return concat(coded), concat(suffixes)
 end
 
--- The header (see the layout) for the current X, L and user id.
+-- The context (see the layout): empty until some attribute was seen.
+local function context()
+  if CD[1] + CD[2] + CD[3] == 0 then return '' end
+  return pack('<HHHBBB', CD[1], CD[2], CD[3], CC[1], CC[2], CC[3])
+end
+
+-- The header (see the layout) for the current X, L, user id and context.
 local function header(k, aggregates, rows, last)
   local f, stamp = (X == 'H' and 1 or 0) + (L == 'H' and 2 or 0) + (uid and 4 or 0), ''
+  if CD[1] + CD[2] + CD[3] > 0 then f = f + 32 end
   if rows > 0 then
     if last == floor(last) and last >= 0 and last < 281474976710656 then
       local lo = last % I4
@@ -336,7 +353,7 @@ end
 local ET, EF, EN, ED = {}, {}, {}, {}
 local applied, dups = 0, 0
 for i = 0, count - 1 do
-  local b = 8 + i * 7
+  local b = 8 + i * 10
   local digest = ARGV[b + 6]
   local fresh = true
   if digest ~= '' then
@@ -353,6 +370,16 @@ for i = 0, count - 1 do
     applied = applied + 1
     local user, succ, f = ARGV[b + 5], ARGV[b + 3], 0
     if user ~= '' then uid = user end
+    for a = 1, 3 do
+      local d = tonumber(ARGV[b + 6 + a])
+      if d then
+        if CD[a] == 0 then
+          CD[a] = d
+        elseif CD[a] ~= d then
+          CD[a], CC[a] = d, min(255, CC[a] + 1)
+        end
+      end
+    end
     if ARGV[b + 1] ~= '1' then
       f = 1
       if succ == '1' then f = 7 elseif succ ~= '' then f = 3 end
@@ -404,7 +431,7 @@ if r + applied <= tail_cap and (X == 'H' or #tbl <= 255) and (L == 'H' or not lo
   local new_coding, new_suffixes = code_names(tbl, m0 + 1)
   local state = concat({
     header(#ids / 8, blen, r + applied, ET[applied]),
-    uid and pack('<' .. L, #uid) .. uid or '',
+    uid and pack('<' .. L, #uid) .. uid or '', context(),
     pack('<' .. X, #tbl), raw and sub(raw, coding_at, suffixes_at - 1) or '', new_coding,
     raw and sub(raw, suffixes_at, body_at - 1) or '', new_suffixes,
     raw and sub(raw, body_at, ids_at - 1) or '',
@@ -755,6 +782,7 @@ if uid then
   out[#out + 1] = pack('<' .. L, #uid)
   out[#out + 1] = uid
 end
+out[#out + 1] = context()
 local coding, suffixes = code_names(kept, 1)
 out[#out + 1] = pack('<' .. X, #kept) .. coding
 out[#out + 1] = suffixes

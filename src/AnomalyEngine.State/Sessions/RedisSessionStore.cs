@@ -19,6 +19,9 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
     private static readonly RedisValue True = "1";
     private static readonly RedisValue False = "0";
 
+    // ts, kind, name, success, duration, user id, event-id digest, then the context digests.
+    private const int ArgsPerEvent = 7 + SessionContext.Count;
+
     private readonly SessionLimits _limits = SessionLimits.Default;
 
     /// <summary>The caps the script applies (the same the offline reducer uses).</summary>
@@ -31,7 +34,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
     public async Task<SessionApplyResult> ApplyAsync(string tenant, string sessionId, IReadOnlyList<SessionEvent> events)
     {
         RedisKey[] keys = [RedisKeys.Session(tenant, sessionId)];
-        var args = new RedisValue[7 + 7 * events.Count];
+        var args = new RedisValue[7 + ArgsPerEvent * events.Count];
         args[0] = (long)options.Value.InactivityTimeout.TotalMilliseconds;
         args[1] = _limits.PathCap;
         args[2] = _limits.NameCap;
@@ -50,6 +53,10 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
             args[a++] = e.DurationMs is { } d ? d : RedisValue.EmptyString;
             args[a++] = e.UserId ?? RedisValue.EmptyString;
             args[a++] = string.IsNullOrEmpty(e.EventId) ? RedisValue.EmptyString : EventIdDigest.Of(e.EventId);
+            for (var c = 0; c < SessionContext.Count; c++)
+            {
+                args[a++] = SessionContext.ValueOf(e.Attributes, (ContextAttribute)c) is { } v ? (int)SessionContext.Digest(v) : RedisValue.EmptyString;
+            }
         }
         var result = (RedisResult[])(await StoreScripts.ApplyEvents.EvaluateAsync(Db, keys, args).ConfigureAwait(false))!;
         ReadOnlyMemory<byte> packed = (RedisValue)result[2];

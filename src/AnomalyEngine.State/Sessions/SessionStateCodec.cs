@@ -22,9 +22,9 @@ namespace AnomalyEngine.State.Sessions;
 /// flags &amp; 2); in the aggregates W is the count width (aggregate flags &amp; 3: byte, ushort,
 /// uint, double) and D the width of path durations (ushort, or uint when aggregate flags &amp; 8):</para>
 /// <code>
-/// B version, B flags (1 X wide | 2 L wide | 4 user id | 8 aggregates | 16 last ts is a d), H event-id digests k
+/// B version, B flags (1 X wide | 2 L wide | 4 user id | 8 aggregates | 16 last ts is a d | 32 context), H event-id digests k
 /// [H aggregates' bytes, when flagged], B tail rows r, [the last row's ts if r > 0: I4 low + H high, or d when flagged]
-/// [L len, bytes] user id;  X m, m codings, the stored suffixes (the name table, shared by aggregates and tail: each
+/// [L len, bytes] user id;  [H×3 ip, device, country digests, B×3 their changes] context;  X m, m codings, the stored suffixes (the name table, shared by aggregates and tail: each
 ///   name as the first 'shared' bytes of an earlier name, its base, and a suffix). A coding: B c (0 no base;
 ///   16·back + shared, both 1-15; 1: the stored suffix starts with X base, L shared), L s (2·length of the suffix's
 ///   bytes, or 2n + 1 for n ASCII digits, 1 ≤ n ≤ 9, stored as their value in 1, 2, 3 or 4 little-endian bytes for
@@ -80,6 +80,18 @@ public static class SessionStateCodec
         if ((flags & 4) != 0)
         {
             s.UserId = NameCache.Get(r.Bytes(r.Index(wideLengths)));
+        }
+        if ((flags & 32) != 0)
+        {
+            ref var context = ref s.ContextTracks;
+            for (var a = 0; a < SessionContext.Count; a++)
+            {
+                context[a].Digest = r.UInt16();
+            }
+            for (var a = 0; a < SessionContext.Count; a++)
+            {
+                context[a].Changes = r.Byte();
+            }
         }
         var table = new NameTable(ref r, wideIndex, wideLengths);
         // The fold adds a step before it drops the oldest, so a full path briefly holds one more.
