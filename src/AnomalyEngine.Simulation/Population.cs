@@ -71,11 +71,17 @@ internal sealed class Population
     {
         var device = rng.Pick(user.Devices);
         // Phones roam: a mobile session is often on a carrier network instead of the home line.
-        var ip = device.StartsWith("desktop", StringComparison.Ordinal) || rng.Chance(0.6)
+        var ip = !IsMobile(device) || rng.Chance(0.6)
             ? user.HomeIpPrefix + "." + rng.Next(2, 255).ToString(CultureInfo.InvariantCulture)
             : RandomIp(rng, user.Country);
         return new Visitor(ip, device, user.Country);
     }
+
+    /// <summary>The same visitor after their phone moved to another network (Wi-Fi to carrier, or between cells).</summary>
+    public static Visitor Roamed(Visitor visitor, SimRandom rng) => visitor with { Ip = RandomIp(rng, visitor.Country) };
+
+    /// <summary>Whether a device roams between networks within a session (phones and apps do, desktops do not).</summary>
+    public static bool IsMobile(string device) => !device.StartsWith("desktop", StringComparison.Ordinal);
 
     /// <summary>A first-time or guest visitor.</summary>
     public static Visitor Anonymous(SimRandom rng)

@@ -18,6 +18,12 @@ public sealed record SimulationOptions
     /// <summary>Share of attack sessions that use the subtle (<c>_subtle</c>) variant, in [0, 1].</summary>
     public double SubtleShare { get; init; } = 0.3;
 
+    /// <summary>
+    /// Share of normal sessions on a phone or app (3+ events) whose ip changes once mid-session, as
+    /// phones move between Wi-Fi and carrier networks, in [0, 1].
+    /// </summary>
+    public double RoamShare { get; init; } = 0.05;
+
     /// <summary>Start of the simulated period. A fixed default keeps output reproducible.</summary>
     public DateTimeOffset StartTime { get; init; } = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
 
@@ -51,6 +57,10 @@ public sealed record SimulationOptions
         if (SubtleShare is < 0 or > 1 || double.IsNaN(SubtleShare))
         {
             throw new ArgumentException("SubtleShare must lie in [0, 1].", nameof(SubtleShare));
+        }
+        if (RoamShare is < 0 or > 1 || double.IsNaN(RoamShare))
+        {
+            throw new ArgumentException("RoamShare must lie in [0, 1].", nameof(RoamShare));
         }
         if (Span <= TimeSpan.Zero)
         {

@@ -104,7 +104,7 @@ public sealed class TrafficSimulator
 
         if (p.AttackSpec < 0)
         {
-            return new SimulatedSession(sessionId, 0, AttackClasses.Normal, BuildHuman(sessionId, p.StartTs, rng));
+            return new SimulatedSession(sessionId, 0, AttackClasses.Normal, BuildHuman(sessionId, p.StartTs, p.Index, rng));
         }
 
         var spec = _options.Attacks[p.AttackSpec];
@@ -124,7 +124,7 @@ public sealed class TrafficSimulator
 
     private static readonly IReadOnlyDictionary<string, string> EmptyAttributes = new Dictionary<string, string>();
 
-    private IReadOnlyList<Core.Events.SessionEvent> BuildHuman(string sessionId, long startTs, SimRandom rng)
+    private IReadOnlyList<Core.Events.SessionEvent> BuildHuman(string sessionId, long startTs, int index, SimRandom rng)
     {
         // 60 % registered users (a few regulars, many occasional), 40 % guests. Of the registered,
         // a bit over half are still signed in from last time (user_id from the first event).
@@ -143,6 +143,40 @@ public sealed class TrafficSimulator
             UserId = ctx.SignedIn ? user!.UserId : null,
         };
         HumanBehavior.Walk(b, ctx, HumanBehavior.Entry(rng, ctx));
-        return b.Build();
+        return Roam(b.Build(), visitor, index);
     }
+
+    /// <summary>
+    /// A phone changes network mid-session now and then (<see cref="SimulationOptions.RoamShare"/> of
+    /// mobile sessions of 3+ events): from some event on, the ip is another one in the same country,
+    /// device and country unchanged. Normal traffic thus holds ip changes too, and a model learns how
+    /// common they are instead of taking every one for a hijack. Drawn from a stream of its own, so
+    /// the sessions' other content is the same with or without roaming.
+    /// </summary>
+    private IReadOnlyList<Core.Events.SessionEvent> Roam(IReadOnlyList<Core.Events.SessionEvent> events, Visitor visitor, int index)
+    {
+        var rng = new SimRandom(_options.Seed ^ RoamStream, index + 1);
+        if (events.Count < 3 || !Population.IsMobile(visitor.Device) || !rng.Chance(_options.RoamShare))
+        {
+            return events;
+        }
+        var from = rng.Next(1, events.Count);
+        var ip = Population.Roamed(visitor, rng).Ip;
+        var roamed = new Core.Events.SessionEvent[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            if (i < from || e.Attributes is null)
+            {
+                roamed[i] = e;
+                continue;
+            }
+            // Other attributes (a payment's amount) stay as they were.
+            var attributes = new Dictionary<string, string>(e.Attributes) { ["ip"] = ip };
+            roamed[i] = e with { Attributes = attributes };
+        }
+        return roamed;
+    }
+
+    private const long RoamStream = 0x526F616D; // "Roam"
 }

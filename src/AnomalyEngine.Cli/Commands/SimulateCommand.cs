@@ -45,6 +45,11 @@ internal static class SimulateCommand
             Description = "Share of attack sessions that use the subtle, harder-to-catch variant, 0..1",
             DefaultValueFactory = _ => 0.3,
         };
+        var roamShare = new Option<double>("--roam-share")
+        {
+            Description = "Share of normal phone and app sessions whose ip changes once mid-session (network hand-over), 0..1",
+            DefaultValueFactory = _ => 0.05,
+        };
         var spanHours = new Option<double>("--span-hours")
         {
             Description = "Simulated hours over which sessions start (daily rhythm in UTC)",
@@ -93,7 +98,7 @@ internal static class SimulateCommand
         };
 
         var command = new Command("simulate", "Generate labelled shop traffic with attacks: write events.jsonl + labels.csv, or stream it live to a server");
-        foreach (var option in new Option[] { sessions, seed, attackRate, attacks, subtleShare, spanHours, start, prefix, outDir, order, target, rate, duration, batch, show })
+        foreach (var option in new Option[] { sessions, seed, attackRate, attacks, subtleShare, roamShare, spanHours, start, prefix, outDir, order, target, rate, duration, batch, show })
         {
             command.Options.Add(option);
         }
@@ -123,6 +128,10 @@ internal static class SimulateCommand
             if (parse.GetValue(subtleShare) is < 0 or > 1 or double.NaN)
             {
                 errors.Add("--subtle-share must lie in 0..1.");
+            }
+            if (parse.GetValue(roamShare) is < 0 or > 1 or double.NaN)
+            {
+                errors.Add("--roam-share must lie in 0..1.");
             }
             if (parse.GetValue(spanHours) is <= 0 or double.NaN)
             {
@@ -176,6 +185,7 @@ internal static class SimulateCommand
                 AttackRate = parse.GetValue(attackRate),
                 Attacks = specs,
                 SubtleShare = parse.GetValue(subtleShare),
+                RoamShare = parse.GetValue(roamShare),
                 Span = span,
                 SessionIdPrefix = parse.GetValue(prefix)
                     ?? (live is not null ? "r" + Guid.NewGuid().ToString("N")[..6] + "_" : "s_"),
