@@ -80,6 +80,7 @@ public sealed class BundleSessionScorer : ISessionScorer
         FailedActionDetector.Explain(ctx, reasons);
         NavigationDetector.Explain(ctx, reasons);
         DurationDetector.Explain(ctx, reasons);
+        ContextDetector.Explain(ctx, reasons);
         ModelOutlierExplainer.Explain(ctx, reasons);
         // Most important first; ties keep detector order so output is stable.
         var ranked = new List<(Reason R, int I)>(reasons.Count);

@@ -17,7 +17,7 @@ public enum ComponentMode : byte
 /// the same length group, so components on different scales combine fairly.
 /// </summary>
 /// <param name="Name">Stable name, recorded in the bundle.</param>
-/// <param name="Detector"><c>navigation</c>, <c>durations</c>, <c>failed_actions</c> or <c>model</c>.</param>
+/// <param name="Detector"><c>navigation</c>, <c>durations</c>, <c>failed_actions</c>, <c>context</c> or <c>model</c>.</param>
 /// <param name="Feature">Index into the feature vector, or −1 for a model output.</param>
 /// <param name="TwoSided">Whether both signs are suspicious (absolute value is used).</param>
 /// <param name="Unit">
@@ -39,6 +39,8 @@ public static class DetectorNames
     public const string Durations = "durations";
     /// <summary>Failed actions against their baseline failure rates.</summary>
     public const string FailedActions = "failed_actions";
+    /// <summary>Where the events come from: changes of ip, device and country within the session.</summary>
+    public const string Context = "context";
     /// <summary>The multivariate ML.NET models over the whole feature vector.</summary>
     public const string Model = "model";
 }
@@ -72,6 +74,9 @@ public static class DetectorComponents
         new("fail_excess_z", DetectorNames.FailedActions, FeatureSchema.FailExcessZ, false, 0.1),
         new("fail_max_streak", DetectorNames.FailedActions, FeatureSchema.FailMaxStreak, false, 0.5),
         new("fail_per_minute", DetectorNames.FailedActions, FeatureSchema.FailPerMinute, false, 0.5),
+        new("ctx_ip_change_rarity", DetectorNames.Context, FeatureSchema.CtxIpChangeRarity, false, 0.5),
+        new("ctx_device_changes", DetectorNames.Context, FeatureSchema.CtxDeviceChanges, false, 0.1),
+        new("ctx_country_changes", DetectorNames.Context, FeatureSchema.CtxCountryChanges, false, 0.1),
     ];
 
     /// <summary>The components computed directly from features.</summary>

@@ -103,6 +103,18 @@ public static class FeatureSchema
     /// <summary>The same against the sets training sessions ended with; used for final verdicts.</summary>
     public const int NavFinalNameSetNovelty = 30;
 
+    /// <summary>
+    /// Rarity of the session's ip changes (<see cref="Sessions.SessionContext"/>): the times its
+    /// <c>ip</c> attribute changed × <see cref="SessionBaselines.IpChangeRarity"/> of its device
+    /// (−ln share of training sessions on that device whose ip changed). <see cref="CtxDeviceChanges"/>
+    /// and <see cref="CtxCountryChanges"/> follow, in <see cref="Sessions.ContextAttribute"/> order.
+    /// </summary>
+    public const int CtxIpChangeRarity = 31;
+    /// <summary>Times the session's <c>device</c> attribute changed.</summary>
+    public const int CtxDeviceChanges = 32;
+    /// <summary>Times the session's <c>country</c> attribute changed.</summary>
+    public const int CtxCountryChanges = 33;
+
     /// <summary>A name counts towards <see cref="NavRareNameSum"/> when fewer than 1 in this many training sessions contain it.</summary>
     public const double RareNameSessionsPerOccurrence = 50;
 
@@ -115,7 +127,7 @@ public static class FeatureSchema
     public const int ModelInputCount = 24;
 
     /// <summary>Number of features.</summary>
-    public const int Count = 31;
+    public const int Count = 34;
 
     private static readonly string[] NameTable =
     [
@@ -127,6 +139,7 @@ public static class FeatureSchema
         "fail_excess_z", "fail_ratio", "fail_max_streak", "fail_per_minute", "fail_count",
         "dur_gap_fast", "dur_duration_short", "nav_rare_name_sum", "nav_lift_sum", "nav_pair_lift",
         "nav_name_set_novelty", "nav_final_name_set_novelty",
+        "ctx_ip_change_rarity", "ctx_device_changes", "ctx_country_changes",
     ];
 
     /// <summary>Feature names in vector order.</summary>

@@ -1,3 +1,5 @@
+using AnomalyEngine.Core.Sessions;
+
 namespace AnomalyEngine.Core.Features;
 
 /// <summary>What training learned about one event name.</summary>
@@ -38,6 +40,17 @@ public sealed record NameBaseline(
 /// <param name="GapSamples">Gaps behind the two figures.</param>
 public sealed record TransitionBaseline(long Count, double GapCenter, double GapScale, long GapSamples);
 
+/// <summary>How training sessions carried one <see cref="ContextAttribute"/>: for the reasons' "N % of sessions changed it".</summary>
+/// <param name="Sessions">Training sessions whose events carried the attribute.</param>
+/// <param name="ChangedSessions">Of those, the sessions in which it changed at least once.</param>
+public readonly record struct ContextBaseline(long Sessions, long ChangedSessions);
+
+/// <summary>How often training sessions on one device (the <c>device</c> attribute's value) changed their ip.</summary>
+/// <param name="Device">The device value.</param>
+/// <param name="Sessions">Training sessions whose latest device it was.</param>
+/// <param name="IpChangedSessions">Of those, the sessions whose ip changed at least once.</param>
+public sealed record DeviceBaseline(string Device, long Sessions, long IpChangedSessions);
+
 /// <summary>
 /// Everything the features compare a session with: a first-order Markov model over event names
 /// with start and end states, smoothed towards the names' overall frequencies (a Dirichlet prior
@@ -57,6 +70,8 @@ public sealed class SessionBaselines
     private readonly Dictionary<string, NameBaseline>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
     private readonly double _unigramDenominator;
     private readonly double _globalEndRate;
+    private readonly Dictionary<ushort, DeviceBaseline> _devices;
+    private readonly double _ipChangeRate;
 
     /// <summary>Creates baselines from learned figures (the builder or a loaded bundle).</summary>
     public SessionBaselines(
@@ -69,10 +84,26 @@ public sealed class SessionBaselines
         IReadOnlyDictionary<string, TransitionBaseline> transitions,
         IReadOnlyList<string>? pairNames = null,
         IReadOnlyList<long>? pairSessions = null,
-        NameSetTable? nameSets = null)
+        NameSetTable? nameSets = null,
+        IReadOnlyList<ContextBaseline>? context = null,
+        IReadOnlyList<DeviceBaseline>? devices = null)
     {
         Sessions = sessions;
         NameSets = nameSets ?? NameSetTable.Empty;
+        if (context is not null && context.Count != SessionContext.Count)
+        {
+            throw new ArgumentException($"context baselines need one entry per attribute ({SessionContext.Count})");
+        }
+        Context = context is null ? new ContextBaseline[SessionContext.Count] : [.. context];
+        Devices = devices is null ? [] : [.. devices];
+        _devices = new Dictionary<ushort, DeviceBaseline>(Devices.Length);
+        foreach (var d in Devices)
+        {
+            // Two values with one digest (1 in 65,535) cannot be told apart live: the first is kept.
+            _devices.TryAdd(SessionContext.Digest(d.Device), d);
+        }
+        var ip = Context[(int)ContextAttribute.Ip];
+        _ipChangeRate = (ip.ChangedSessions + 0.5) / (ip.Sessions + 1.0);
         var k = pairNames?.Count ?? 0;
         if (k > MaxPairNames || (k > 0 && (pairSessions is null || pairSessions.Count != k * k)))
         {
@@ -252,6 +283,34 @@ public sealed class SessionBaselines
 
     /// <summary>Which combinations of the common names training sessions held.</summary>
     public NameSetTable NameSets { get; }
+
+    /// <summary>Per <see cref="ContextAttribute"/>, how training sessions carried and changed it (zeros for older bundles).</summary>
+    public ContextBaseline[] Context { get; }
+
+    /// <summary>The most common devices of training sessions and how often their ip changed.</summary>
+    public DeviceBaseline[] Devices { get; }
+
+    /// <summary>Devices with fewer training sessions lean on the rate over all devices as if it were this many sessions.</summary>
+    public const double DevicePriorWeight = 20;
+
+    /// <summary>The device whose value has this digest, if training had it among <see cref="Devices"/>.</summary>
+    public bool TryGetDevice(ushort digest, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out DeviceBaseline device)
+        => _devices.TryGetValue(digest, out device);
+
+    /// <summary>
+    /// −ln of the share of training sessions on this device (by digest; 0 or unknown: all devices)
+    /// whose ip changed, shrunk towards the share over all devices. Phones move between networks,
+    /// desktops rarely do, so an ip change on a desktop weighs more.
+    /// </summary>
+    public double IpChangeRarity(ushort deviceDigest)
+    {
+        var rate = _ipChangeRate;
+        if (deviceDigest != 0 && _devices.TryGetValue(deviceDigest, out var d))
+        {
+            rate = (d.IpChangedSessions + DevicePriorWeight * _ipChangeRate) / (d.Sessions + DevicePriorWeight);
+        }
+        return -Math.Log(rate);
+    }
 
     /// <summary>Pseudo-attempts at the global rate added to each name's failure rate, so one failure in one attempt is not "fails half the time".</summary>
     public const double FailRatePriorWeight = 5.0;

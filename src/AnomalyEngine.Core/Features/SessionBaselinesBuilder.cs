@@ -19,6 +19,11 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
     private readonly Reservoir _gapCvs = new();
     private long _sessions;
     private readonly List<string[]> _sessionNames = [];
+    private readonly ContextBaseline[] _context = new ContextBaseline[SessionContext.Count];
+    private readonly Dictionary<string, (long Sessions, long IpChanged)> _devices = new(StringComparer.Ordinal);
+
+    /// <summary>Devices kept in the baselines, the most common first; rarer ones use the rate over all devices.</summary>
+    public const int MaxDevices = 256;
 
     /// <summary>Adds one training session: its events in time order and its final state.</summary>
     public void AddSession(IReadOnlyList<SessionEvent> orderedEvents, SessionState final)
@@ -79,6 +84,19 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
             {
                 _transitions[key] = (t.Count, new Reservoir());
             }
+        }
+        for (var a = 0; a < SessionContext.Count; a++)
+        {
+            var track = final.Context((ContextAttribute)a);
+            if (track.Digest != 0)
+            {
+                _context[a] = new ContextBaseline(_context[a].Sessions + 1, _context[a].ChangedSessions + (track.Changes > 0 ? 1 : 0));
+            }
+        }
+        if (LatestDevice(orderedEvents) is { } device)
+        {
+            var (n, changed) = _devices.GetValueOrDefault(device);
+            _devices[device] = (n + 1, changed + (final.Context(ContextAttribute.Ip).Changes > 0 ? 1 : 0));
         }
         if (final.Gaps >= 3)
         {
@@ -176,7 +194,31 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
                 }
             }
         }
-        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs, BuildNameSets(byUse));
+        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs, BuildNameSets(byUse), _context, BuildDevices());
+    }
+
+    /// <summary>The device value the state's device digest stands for at the session's end: its latest.</summary>
+    private static string? LatestDevice(IReadOnlyList<SessionEvent> orderedEvents)
+    {
+        for (var i = orderedEvents.Count - 1; i >= 0; i--)
+        {
+            if (SessionContext.ValueOf(orderedEvents[i].Attributes, ContextAttribute.Device) is { } device)
+            {
+                return device;
+            }
+        }
+        return null;
+    }
+
+    private List<DeviceBaseline> BuildDevices()
+    {
+        var devices = new List<DeviceBaseline>(_devices.Count);
+        foreach (var (device, (n, changed)) in _devices)
+        {
+            devices.Add(new DeviceBaseline(device, n, changed));
+        }
+        devices.Sort((a, b) => a.Sessions != b.Sessions ? b.Sessions.CompareTo(a.Sessions) : string.CompareOrdinal(a.Device, b.Device));
+        return devices.Count > MaxDevices ? devices[..MaxDevices] : devices;
     }
 
     /// <summary>The sets of the most common names each session held after each of its events, and at its end.</summary>

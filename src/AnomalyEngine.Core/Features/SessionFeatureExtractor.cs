@@ -211,6 +211,12 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
         features[FeatureSchema.FailMaxStreak] = s.MaxFailStreak;
         features[FeatureSchema.FailPerMinute] = s.Failures * 60_000.0 / Math.Max(elapsedMs, 10_000);
         features[FeatureSchema.FailCount] = Math.Log(1.0 + s.Failures);
+
+        // Where the events come from.
+        var ipChanges = s.Context(ContextAttribute.Ip).Changes;
+        features[FeatureSchema.CtxIpChangeRarity] = ipChanges == 0 ? 0 : ipChanges * b.IpChangeRarity(s.Context(ContextAttribute.Device).Digest);
+        features[FeatureSchema.CtxDeviceChanges] = s.Context(ContextAttribute.Device).Changes;
+        features[FeatureSchema.CtxCountryChanges] = s.Context(ContextAttribute.Country).Changes;
     }
 
     /// <summary>Σ((x − c)/scale)² over n values, exactly, from Σx and Σx².</summary>

@@ -17,7 +17,7 @@ public enum Severity
 
 /// <summary>One ranked reason behind a verdict.</summary>
 /// <param name="Code">Stable code such as <c>NAV_UNSEEN_TRANSITION</c>.</param>
-/// <param name="Detector"><c>navigation</c>, <c>durations</c>, <c>failed_actions</c> or <c>model</c>.</param>
+/// <param name="Detector"><c>navigation</c>, <c>durations</c>, <c>failed_actions</c>, <c>context</c> or <c>model</c>.</param>
 /// <param name="Message">A sentence an analyst understands without reading code.</param>
 /// <param name="Contribution">Share of the score this reason explains, in [0,1].</param>
 /// <param name="Evidence">The numbers behind the message.</param>

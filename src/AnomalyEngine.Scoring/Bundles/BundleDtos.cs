@@ -98,6 +98,26 @@ public sealed class BaselinesV1
     public List<string>? SetNames { get; set; }
     /// <summary>The name sets training sessions held.</summary>
     public List<NameSetV1>? NameSets { get; set; }
+    /// <summary>How training sessions carried ip, device and country (absent in older bundles).</summary>
+    public List<ContextBaselineV1>? Context { get; set; }
+    /// <summary>The most common devices and how often their sessions' ip changed (absent in older bundles).</summary>
+    public List<DeviceBaselineV1>? Devices { get; set; }
+}
+
+/// <summary>One device's baseline.</summary>
+public sealed class DeviceBaselineV1
+{
+    public string Device { get; set; } = "";
+    public long Sessions { get; set; }
+    public long IpChangedSessions { get; set; }
+}
+
+/// <summary>One context attribute's baseline.</summary>
+public sealed class ContextBaselineV1
+{
+    public string Attribute { get; set; } = "";
+    public long Sessions { get; set; }
+    public long ChangedSessions { get; set; }
 }
 
 /// <summary>One set of common names: bit i is <see cref="BaselinesV1.SetNames"/>[i].</summary>

@@ -22,6 +22,11 @@ public static class BundleMapper
             PairSessions = [.. b.PairSessions],
             SetNames = [.. b.NameSets.Names],
             NameSets = [.. b.NameSets.Counts.OrderBy(c => c.Mask).Select(c => new NameSetV1 { Mask = c.Mask, Passes = c.Passes, Finals = c.Finals })],
+            Context = [.. b.Context.Select((c, a) => new ContextBaselineV1
+            {
+                Attribute = SessionContext.Key((ContextAttribute)a), Sessions = c.Sessions, ChangedSessions = c.ChangedSessions,
+            })],
+            Devices = [.. b.Devices.Select(d => new DeviceBaselineV1 { Device = d.Device, Sessions = d.Sessions, IpChangedSessions = d.IpChangedSessions })],
         };
         var names = new List<string>(b.Names.Keys);
         names.Sort(StringComparer.Ordinal);
@@ -67,7 +72,25 @@ public static class BundleMapper
                 new TransitionBaseline(t.Count, t.GapCenter, Math.Max(t.GapScale, SessionBaselines.MinLogScale), t.GapSamples);
         }
         return new SessionBaselines(dto.Sessions, dto.Alpha, dto.GapCenter, dto.GapScale, dto.TypicalGapCv, names, transitions, dto.PairNames, dto.PairSessions,
-            new NameSetTable(dto.SetNames ?? [], (dto.NameSets ?? []).Select(c => new NameSetCount(c.Mask, c.Passes, c.Finals))));
+            new NameSetTable(dto.SetNames ?? [], (dto.NameSets ?? []).Select(c => new NameSetCount(c.Mask, c.Passes, c.Finals))),
+            ContextFromDto(dto.Context), dto.Devices?.Select(d => new DeviceBaseline(d.Device, d.Sessions, d.IpChangedSessions)).ToList());
+    }
+
+    private static ContextBaseline[]? ContextFromDto(List<ContextBaselineV1>? dto)
+    {
+        if (dto is null)
+        {
+            return null;
+        }
+        var context = new ContextBaseline[SessionContext.Count];
+        for (var a = 0; a < context.Length; a++)
+        {
+            var key = SessionContext.Key((ContextAttribute)a);
+            var entry = dto.Find(c => c.Attribute == key)
+                ?? throw new InvalidDataException($"context baselines lack attribute \"{key}\"");
+            context[a] = new ContextBaseline(entry.Sessions, entry.ChangedSessions);
+        }
+        return context;
     }
 
     /// <summary>Calibration parts → DTO.</summary>

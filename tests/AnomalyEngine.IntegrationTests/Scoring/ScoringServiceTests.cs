@@ -31,6 +31,42 @@ public sealed class ScoringServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_session_that_moves_to_another_device_and_country_mid_session_is_flagged_with_context_reasons()
+    {
+        var moved = TestStore.SessionId("context-moved");
+        var stayed = moved + "-control";
+        static Event From(Event e, string ip, string device, string country)
+        {
+            e.Attributes.Add(new Dictionary<string, string> { ["ip"] = ip, ["device"] = device, ["country"] = country });
+            return e;
+        }
+        // The same four pages with human gaps; the change crosses two calls, so the stored state
+        // carries the first half's context into the second.
+        async Task<Verdict> Visit(string s, bool move)
+        {
+            await _server.Scoring.TrackAsync(Batch(
+                From(View(s, "/", T0), "10.20.30.40", "desktop-chrome", "DE"),
+                From(View(s, "/catalog", T0 + 9_000), "10.20.30.40", "desktop-chrome", "DE")));
+            var (ip, device, country) = move ? ("203.0.113.9", "app-android", "NG") : ("10.20.30.40", "desktop-chrome", "DE");
+            var response = await _server.Scoring.TrackAsync(Batch(
+                From(View(s, "/", T0 + 20_000), ip, device, country),
+                From(View(s, "/catalog", T0 + 31_000), ip, device, country)));
+            return Assert.Single(response.Verdicts);
+        }
+
+        var control = await Visit(stayed, move: false);
+        var verdict = await Visit(moved, move: true);
+
+        Assert.False(control.Anomalous, $"control score {control.Score}");
+        Assert.True(verdict.Anomalous, $"score {verdict.Score}");
+        var device = Assert.Single(verdict.Reasons, r => r.Code == "DEVICE_CHANGED");
+        Assert.Equal("context", device.Detector);
+        Assert.StartsWith("device changed mid-session (1 time); 0% of training sessions changed it", device.Message);
+        Assert.Equal("1", device.Evidence["changes"]);
+        Assert.Single(verdict.Reasons, r => r.Code == "COUNTRY_CHANGED");
+    }
+
+    [Fact]
     public async Task GetSession_shows_counts_path_and_failures_per_action()
     {
         var s = TestStore.SessionId(nameof(GetSession_shows_counts_path_and_failures_per_action));
