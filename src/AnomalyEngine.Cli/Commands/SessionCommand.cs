@@ -41,6 +41,10 @@ internal static class SessionCommand
         AnsiConsole.MarkupLineInterpolated($"[bold]{s.SessionId}[/]  user {(s.UserId.Length == 0 ? "-" : s.UserId)}");
         AnsiConsole.MarkupLineInterpolated($"verdict: [{colour}]{VerdictStyle.Name(v.Severity)}[/]  score {v.Score:0.000}  anomalous {v.Anomalous}  model {v.ModelVersion}");
         AnsiConsole.MarkupLineInterpolated($"events {s.Events} (views {s.Views}, actions {s.Actions}, failures {s.Failures}, out of order {s.OutOfOrder}), {Span(s.LastTs - s.FirstTs)} long, expires {DateTimeOffset.FromUnixTimeMilliseconds(s.ExpiresAt):u}");
+        if (s.ContextChanges.Count > 0)
+        {
+            AnsiConsole.MarkupLineInterpolated($"changed mid-session: {string.Join(", ", s.ContextChanges.Select(c => $"{c.Key} {c.Value}×"))}");
+        }
 
         if (v.Reasons.Count > 0)
         {

@@ -128,6 +128,14 @@ public static class ProtoMapper
         {
             info.Features[name] = value;
         }
+        for (var a = 0; a < SessionContext.Count; a++)
+        {
+            var track = s.Context((ContextAttribute)a);
+            if (track.Digest != 0)
+            {
+                info.ContextChanges[SessionContext.Key((ContextAttribute)a)] = track.Changes;
+            }
+        }
         return info;
     }
 }

@@ -64,6 +64,12 @@ public sealed class ScoringServiceTests : IAsyncLifetime
         Assert.StartsWith("device changed mid-session (1 time); 0% of training sessions changed it", device.Message);
         Assert.Equal("1", device.Evidence["changes"]);
         Assert.Single(verdict.Reasons, r => r.Code == "COUNTRY_CHANGED");
+
+        // The session's live state shows what changed; an ip-less session would show no "ip".
+        var info = await _server.Scoring.GetSessionAsync(new GetSessionRequest { SessionId = moved });
+        Assert.Equal(new Dictionary<string, long> { ["ip"] = 1, ["device"] = 1, ["country"] = 1 }, info.ContextChanges);
+        var still = await _server.Scoring.GetSessionAsync(new GetSessionRequest { SessionId = stayed });
+        Assert.Equal(new Dictionary<string, long> { ["ip"] = 0, ["device"] = 0, ["country"] = 0 }, still.ContextChanges);
     }
 
     [Fact]
