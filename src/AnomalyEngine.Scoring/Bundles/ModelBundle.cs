@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -24,10 +25,10 @@ public static class ModelBundle
     public const string ManifestFile = "manifest.json";
 
     /// <summary>How the combination works, recorded in every manifest.</summary>
-    public const string CombinationText =
-        "Each component (detector features, PCA relative error, PCA residual, magnitude, supervised probability when present) " +
-        "becomes a surprise -ln P(normal training prefix of the same length group >= value); raw = max + 0.05 * sum of surprises; " +
-        "score = share of held-out normal sessions whose max raw over all prefixes is lower (interpolated, strictly increasing).";
+    public static readonly string CombinationText = string.Create(CultureInfo.InvariantCulture,
+        $"Each component (detector features, PCA relative error, PCA residual, magnitude, supervised probability when present) " +
+        $"becomes a surprise -ln P(normal training prefix of the same length group >= value); raw = max + {ScoringModel.SumWeight} * sum of surprises; " +
+        $"score = share of held-out normal sessions whose max raw over all prefixes is lower (interpolated, strictly increasing).");
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
