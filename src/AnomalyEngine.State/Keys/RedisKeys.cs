@@ -13,16 +13,17 @@ public static class RedisKeys
 
     /// <summary>
     /// The one key of a tenant's session: its packed state (a string, see
-    /// <c>Scripts/apply_events.lua</c>), layout version 4 (aggregates plus a tail of raw events in
-    /// variable-width rows, a prefix-coded name table with digit suffixes packed). The suffix differs
-    /// from the earlier layouts' (<c>:ps3</c>, version 3 with fixed-width rows; <c>:ps2</c>, version 2
+    /// <c>Scripts/apply_events.lua</c>), layout version 5 (aggregates plus a tail of raw events in
+    /// variable-width rows, a prefix-coded name table with digit suffixes packed, the context digests).
+    /// The suffix differs from the earlier layouts' (<c>:ps4</c>, version 4 without the context,
+    /// whose reader takes the context flag for part of the last ts; <c>:ps3</c>, version 3 with fixed-width rows; <c>:ps2</c>, version 2
     /// with whole names; <c>:ps</c>, packed version 1; <c>:st</c>, <c>:path</c>, <c>:ids</c>, the
     /// hash layout), so a state left by an older version is never read
     /// as this layout; such sessions start afresh after an upgrade and their keys expire by their own
     /// time to live.
     /// </summary>
     public static RedisKey Session(string tenant, string sessionId) =>
-        string.Concat(Prefix, "{", tenant, ":", sessionId, "}:ps4");
+        string.Concat(Prefix, "{", tenant, ":", sessionId, "}:ps5");
 
     /// <summary>The tenant's analyst labels (hash: session id → label).</summary>
     public static RedisKey Labels(string tenant) => string.Concat(Prefix, "{", tenant, "}:labels");

@@ -22,10 +22,10 @@
 -- arrival order, and leaves the tail empty. Folding later changes only the storage: the reader
 -- replays the tail on the aggregates with the same fold, so the state read back is the same.
 --
--- Packed state, version 4, little-endian. X is the name index width: B when the name table has at
+-- Packed state, version 5 (4 and the context), little-endian. X is the name index width: B when the name table has at
 -- most 255 names, else H. L is the width of the user id's length and of the name coding's lengths:
 -- B, or H when the user id is longer than 255 bytes or some name longer than 127.
---   B version (4)
+--   B version (5)
 --   B flags: 1 X is H | 2 L is H | 4 user id present | 8 aggregates present | 16 the last row's ts
 --            is a d, else 6 bytes (I4 low, H high: ts = low + 2^32 high; an integer in [0, 2^48))
 --            | 32 context present
@@ -185,7 +185,7 @@ if raw then
   -- Flags are read by comparison and division (cheaper than has()): they stay below 64.
   local version, k, x, pos
   version, flags, k, x, pos = upk('<BBHB', raw, 1)
-  if version ~= 4 then return redis.error_reply('unknown session state version') end
+  if version ~= 5 then return redis.error_reply('unknown session state version') end
   if flags % 16 >= 8 then
     blen = x + 256 * byte(raw, pos)
     r = byte(raw, pos + 1)
@@ -329,9 +329,9 @@ local function header(k, aggregates, rows, last)
     end
   end
   if aggregates > 0 then
-    return pack('<BBHHB', 4, f + 8, k, aggregates, rows) .. stamp
+    return pack('<BBHHB', 5, f + 8, k, aggregates, rows) .. stamp
   end
-  return pack('<BBHB', 4, f, k, rows) .. stamp
+  return pack('<BBHB', 5, f, k, rows) .. stamp
 end
 
 -- An id digest is remembered if this batch added it or it sits at an 8-byte boundary of the

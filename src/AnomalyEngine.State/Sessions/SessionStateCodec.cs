@@ -16,7 +16,7 @@ namespace AnomalyEngine.State.Sessions;
 /// would pass <see cref="SessionLimits.TailCap"/>. The reader decodes the aggregates and replays
 /// the tail on them through <see cref="SessionReducer.Fold"/>, the offline reducer's own fold, so
 /// the state is the same as if every event had been folded, wherever the boundary lies.</para>
-/// <para>Layout, version 4, little-endian, the aggregates stored column by column (the script's
+/// <para>Layout, version 5 (version 4 and the context), little-endian, the aggregates stored column by column (the script's
 /// header comment is the reference). X is the name index width (byte, or ushort when flags &amp; 1),
 /// L the width of the user id's length and of the name coding's lengths (byte, or ushort when
 /// flags &amp; 2); in the aggregates W is the count width (aggregate flags &amp; 3: byte, ushort,
@@ -51,7 +51,7 @@ namespace AnomalyEngine.State.Sessions;
 public static class SessionStateCodec
 {
     /// <summary>The layout version this reader understands.</summary>
-    public const byte Version = 4;
+    public const byte Version = 5;
 
     /// <summary>Decodes a packed state; the trailing event-id digests may be present or not.</summary>
     /// <param name="sessionId">The session the state belongs to.</param>
