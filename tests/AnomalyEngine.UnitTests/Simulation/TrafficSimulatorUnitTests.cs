@@ -163,6 +163,35 @@ public sealed class TrafficSimulatorUnitTests
         Assert.Throws<ArgumentException>(() => new TrafficSimulator(new SimulationOptions { AttackRate = 1.5 }));
         Assert.Throws<ArgumentException>(() => new TrafficSimulator(new SimulationOptions { Sessions = -1 }));
         Assert.Throws<ArgumentException>(() => new TrafficSimulator(new SimulationOptions { SubtleShare = -0.1 }));
+        Assert.Throws<ArgumentException>(() => new TrafficSimulator(new SimulationOptions { RoamShare = 1.5 }));
         Assert.Throws<ArgumentException>(() => new TrafficSimulator(new SimulationOptions { Attacks = [new AttackSpec(AttackType.Scraper, Intensity: 0)] }));
+    }
+
+    [Fact]
+    public void Phones_roam_mid_session_and_roaming_changes_nothing_but_the_ip()
+    {
+        var options = new SimulationOptions { Seed = 5, Sessions = 4000, AttackRate = 0, RoamShare = 0.2 };
+        var roaming = new TrafficSimulator(options).Generate().ToList();
+        var settled = new TrafficSimulator(options with { RoamShare = 0 }).Generate().ToList();
+        static int Distinct(SimulatedSession s, string key) => s.Events.Select(e => e.Attributes![key]).Distinct().Count();
+
+        var roamed = roaming.Where(s => Distinct(s, "ip") > 1).ToList();
+        // A fifth of the phone and app sessions of 3+ events (about half the devices, some sessions shorter).
+        Assert.InRange(roamed.Count, 150, 450);
+        Assert.All(roamed, s => Assert.False(s.Events[0].Attributes!["device"].StartsWith("desktop", StringComparison.Ordinal)));
+        Assert.All(roamed, s => Assert.Equal(2, Distinct(s, "ip")));
+        Assert.All(roaming, s => Assert.Equal((1, 1), (Distinct(s, "device"), Distinct(s, "country"))));
+        Assert.All(settled, s => Assert.Equal(1, Distinct(s, "ip")));
+        // The same sessions otherwise: ids, names, times, user ids and every other attribute.
+        Assert.Equal(settled.Count, roaming.Count);
+        for (var i = 0; i < roaming.Count; i++)
+        {
+            Assert.Equal(
+                settled[i].Events.Select(e => e with { Attributes = null }),
+                roaming[i].Events.Select(e => e with { Attributes = null }));
+            Assert.Equal(
+                settled[i].Events.Select(e => string.Join(",", e.Attributes!.Where(a => a.Key != "ip"))),
+                roaming[i].Events.Select(e => string.Join(",", e.Attributes!.Where(a => a.Key != "ip"))));
+        }
     }
 }
