@@ -108,7 +108,7 @@ KINDS=(1 1 1 2)
 SUCC=("" "" "" 1)
 for i in $(seq 0 $((LIMIT_PROCS - 1))); do
   redis-benchmark -p "$REDIS_PORT" -c "$LIMIT_CLIENTS" -P "$LIMIT_PIPELINE" -n "$LIMIT_REQUESTS" -r "$SESSIONS" -q \
-    EVALSHA "$SHA" 1 'ae:{default:lim__rand_int__}:ps5' \
+    EVALSHA "$SHA" 1 'ae:{default:lim__rand_int__}:ps6' \
     1800000 16 128 256 1024 64 1 "$TS" "${KINDS[$i]}" "${NAMES[$i]}" "${SUCC[$i]}" 1200 "" 'e__rand_int____rand_int__' 4242 777 31 \
     >"$WORK/limit.$i.out" 2>&1 &
 done
@@ -165,12 +165,12 @@ log "live state: 20 sessions x 50 events, with and without event ids"
 state_bytes() { # run id -> average MEMORY USAGE of its 20 sessions' one key (the packed state)
   local total=0 s b
   for s in $(seq 0 19); do
-    b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:ps5" SAMPLES 0)
+    b=$($RCLI MEMORY USAGE "ae:{default:$1-$s-0}:ps6" SAMPLES 0)
     total=$((total + ${b:-0}))
   done
   echo $((total / 20))
 }
-# Reads session 0's packed state (layout: apply_events.lua, version 5): value length, bytes of
+# Reads session 0's packed state (layout: apply_events.lua, version 6): value length, bytes of
 # event-id digests, events counted (folded ones from the aggregates' first count, plus the tail's rows).
 STATE_HEADER='local u = string.unpack or struct.unpack
 local v = redis.call("GET", KEYS[1])
@@ -184,7 +184,8 @@ local X, L = xw == 2 and "<H" or "<B", lw == 2 and "<H" or "<B"
 local len, m, c, s, names = 0, 0, 0, 0, 0
 local digits = {1, 1, 2, 2, 3, 3, 3, 4, 4}
 if flags % 8 >= 4 then len, pos = u(L, v, pos); pos = pos + len end
-if flags >= 32 then pos = pos + 9 end -- the context: 3 digests, 3 change counts
+if flags % 64 >= 32 then pos = pos + 9 end -- the context: 3 digests, 3 change counts
+if flags >= 64 then pos = pos + 2 end -- the user history check
 m, pos = u(X, v, pos)
 for _ = 1, m do
   c, pos = u("<B", v, pos)
@@ -202,7 +203,7 @@ run_load mem_ids --mode unary --max --sessions 20 --events 1000 --events-per-ses
 run_load mem_noids --mode unary --max --sessions 20 --events 1000 --events-per-session 50 --warmup 0 --duration 120 --run-id "mn$$" --no-event-ids
 STATE_IDS=$(state_bytes "mi$$")
 STATE_NOIDS=$(state_bytes "mn$$")
-read -r VALUE_BYTES ID_BYTES EVENTS_CHECK <<<"$($RCLI EVAL "$STATE_HEADER" 1 "ae:{default:mi$$-0-0}:ps5" | tr '\n' ' ')"
+read -r VALUE_BYTES ID_BYTES EVENTS_CHECK <<<"$($RCLI EVAL "$STATE_HEADER" 1 "ae:{default:mi$$-0-0}:ps6" | tr '\n' ' ')"
 STATE_PARTS="one key; session 0: value $VALUE_BYTES B, of which event-id digests $ID_BYTES B"
 log "state per 50-event session: $STATE_IDS B with event ids ($STATE_PARTS), $STATE_NOIDS B without (session 0 holds $EVENTS_CHECK events)"
 

@@ -34,11 +34,12 @@ internal static class ScoreCommand
                 return ExitCodes.BadInput;
             }
             var sessions = SessionReplayer.Group(list);
+            var users = UserChecks.Run(sessions);
             var explainAll = parse.GetValue(explain);
             var verdicts = new Verdict[sessions.Count];
             Parallel.For(0, sessions.Count, i =>
             {
-                var final = SessionReplayer.Replay(sessions[i].Value);
+                var final = SessionReplayer.Replay(sessions[i].Value, users: users);
                 verdicts[i] = bundle.Scorer.Score(final, final: true, explain: explainAll);
             });
             var path = parse.GetValue(output)!.FullName;

@@ -45,6 +45,11 @@ internal static class SessionCommand
         {
             AnsiConsole.MarkupLineInterpolated($"changed mid-session: {string.Join(", ", s.ContextChanges.Select(c => $"{c.Key} {c.Value}×"))}");
         }
+        if (s.UserHistory is { } h)
+        {
+            var news = h.NewAttributes.Count == 0 ? "nothing" : string.Join(", ", h.NewAttributes);
+            AnsiConsole.MarkupLineInterpolated($"new for the user (after {h.EarlierSessions} earlier sessions): {news}");
+        }
 
         if (v.Reasons.Count > 0)
         {

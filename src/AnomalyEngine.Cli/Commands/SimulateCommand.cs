@@ -50,6 +50,11 @@ internal static class SimulateCommand
             Description = "Share of normal phone and app sessions whose ip changes once mid-session (network hand-over), 0..1",
             DefaultValueFactory = _ => 0.05,
         };
+        var users = new Option<int>("--users")
+        {
+            Description = "Registered users the sessions are drawn from; 0: sessions / 4 (at least 50). Fewer users come back more often, so each has a longer history",
+            DefaultValueFactory = _ => 0,
+        };
         var spanHours = new Option<double>("--span-hours")
         {
             Description = "Simulated hours over which sessions start (daily rhythm in UTC)",
@@ -98,7 +103,7 @@ internal static class SimulateCommand
         };
 
         var command = new Command("simulate", "Generate labelled shop traffic with attacks: write events.jsonl + labels.csv, or stream it live to a server");
-        foreach (var option in new Option[] { sessions, seed, attackRate, attacks, subtleShare, roamShare, spanHours, start, prefix, outDir, order, target, rate, duration, batch, show })
+        foreach (var option in new Option[] { sessions, seed, attackRate, attacks, subtleShare, roamShare, users, spanHours, start, prefix, outDir, order, target, rate, duration, batch, show })
         {
             command.Options.Add(option);
         }
@@ -132,6 +137,10 @@ internal static class SimulateCommand
             if (parse.GetValue(roamShare) is < 0 or > 1 or double.NaN)
             {
                 errors.Add("--roam-share must lie in 0..1.");
+            }
+            if (parse.GetValue(users) < 0)
+            {
+                errors.Add("--users must not be negative.");
             }
             if (parse.GetValue(spanHours) is <= 0 or double.NaN)
             {
@@ -186,6 +195,7 @@ internal static class SimulateCommand
                 Attacks = specs,
                 SubtleShare = parse.GetValue(subtleShare),
                 RoamShare = parse.GetValue(roamShare),
+                Users = parse.GetValue(users),
                 Span = span,
                 SessionIdPrefix = parse.GetValue(prefix)
                     ?? (live is not null ? "r" + Guid.NewGuid().ToString("N")[..6] + "_" : "s_"),

@@ -9,6 +9,8 @@ namespace AnomalyEngine.Core.Detectors;
 /// mid-session. A stolen session cookie replayed elsewhere keeps the session id, not these. A phone
 /// moving from Wi-Fi to its carrier changes the ip too, so an ip change is weighed by how often
 /// training sessions on the same device changed theirs (<see cref="SessionBaselines.IpChangeRarity"/>).
+/// It also explains values new to the session's user (<see cref="UserHistory"/>): an account taken
+/// over signs in from the attacker's network and device, not from the user's own.
 /// </summary>
 public static class ContextDetector
 {
@@ -19,8 +21,26 @@ public static class ContextDetector
         ("ctx_country_changes", "COUNTRY_CHANGED"),
     ];
 
-    /// <summary>Appends a reason per attribute whose changes are surprising enough.</summary>
+    private static readonly (string Code, string What)[] UserCodes =
+    [
+        ("NEW_NETWORK_FOR_USER", "network"),
+        ("NEW_DEVICE_FOR_USER", "device"),
+        ("NEW_COUNTRY_FOR_USER", "country"),
+    ];
+
+    private static readonly string[] BucketLabels = ["1", "2", "3–4", "5–8", "9–16", "17 or more"];
+
+    /// <summary>Appends a reason per attribute whose changes, or whose novelty for the user, are surprising enough.</summary>
     public static void Explain(ExplainContext ctx, List<Reason> reasons)
+    {
+        ExplainChanges(ctx, reasons);
+        if (ctx.State.UserCheck is { } check)
+        {
+            ExplainUserNovelty(ctx, check, reasons);
+        }
+    }
+
+    private static void ExplainChanges(ExplainContext ctx, List<Reason> reasons)
     {
         for (var a = 0; a < Components.Length; a++)
         {
@@ -54,6 +74,54 @@ public static class ContextDetector
                 evidence["device_changed_sessions"] = device.IpChangedSessions.ToString();
             }
             ctx.Add(reasons, code, DetectorNames.Context, message, surprise, evidence);
+        }
+    }
+
+    /// <summary>
+    /// One reason per value new to the user, when the combination (<c>user_novelty</c>) is
+    /// surprising enough; each takes the share of that surprise its own rarity adds to the sum.
+    /// </summary>
+    private static void ExplainUserNovelty(ExplainContext ctx, UserCheck check, List<Reason> reasons)
+    {
+        var surprise = ctx.Surprise("user_novelty");
+        var sum = ctx.Features[FeatureSchema.UserNovelty];
+        if (surprise < ExplainContext.MinSurprise || sum <= 0)
+        {
+            return;
+        }
+        var bucket = UserHistoryBaseline.BucketOf(check.PriorSessions);
+        var user = ctx.State.UserId ?? "?";
+        var earlier = $"{check.PriorSessions} earlier {(check.PriorSessions == 1 ? "session" : "sessions")}";
+        var known = ctx.Baselines.TryGetDevice(ctx.State.Context(ContextAttribute.Device).Digest, out var device);
+        for (var a = 0; a < UserCodes.Length; a++)
+        {
+            var rarity = ctx.Features[FeatureSchema.UserNewNetwork + a];
+            if (rarity <= 0)
+            {
+                continue;
+            }
+            var (code, what) = UserCodes[a];
+            var history = ctx.Baselines.UserHistory[a];
+            var evidence = new Dictionary<string, string>
+            {
+                ["attribute"] = SessionContext.Key((ContextAttribute)a),
+                ["user_id"] = user,
+                ["earlier_sessions"] = check.PriorSessions.ToString(),
+                ["training_checks"] = history.Checks[bucket].ToString(),
+                ["training_novel"] = history.Novel[bucket].ToString(),
+                ["rarity"] = ExplainContext.Fmt(rarity, "0.00"),
+            };
+            var subject = (ContextAttribute)a == ContextAttribute.Device && known ? $"device {device!.Device}" : what;
+            var message = $"{subject} new for user {user}, not used in {earlier}; "
+                + $"{history.Novel[bucket]:N0} of {history.Checks[bucket]:N0} training sessions of users with {BucketLabels[bucket]} earlier sessions brought a new {what}";
+            if ((ContextAttribute)a == ContextAttribute.Ip && known && device!.UserChecks > 0)
+            {
+                message += $" ({device.Device}: {device.NewNetworks:N0} of {device.UserChecks:N0})";
+                evidence["device"] = device.Device;
+                evidence["device_checks"] = device.UserChecks.ToString();
+                evidence["device_new_networks"] = device.NewNetworks.ToString();
+            }
+            ctx.Add(reasons, code, DetectorNames.Context, message, surprise * rarity / sum, evidence);
         }
     }
 

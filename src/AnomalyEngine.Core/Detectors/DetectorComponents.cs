@@ -39,7 +39,7 @@ public static class DetectorNames
     public const string Durations = "durations";
     /// <summary>Failed actions against their baseline failure rates.</summary>
     public const string FailedActions = "failed_actions";
-    /// <summary>Where the events come from: changes of ip, device and country within the session.</summary>
+    /// <summary>Where the events come from: changes of ip, device and country within the session, and values new to the user.</summary>
     public const string Context = "context";
     /// <summary>The multivariate ML.NET models over the whole feature vector.</summary>
     public const string Model = "model";
@@ -77,6 +77,7 @@ public static class DetectorComponents
         new("ctx_ip_change_rarity", DetectorNames.Context, FeatureSchema.CtxIpChangeRarity, false, 0.5),
         new("ctx_device_changes", DetectorNames.Context, FeatureSchema.CtxDeviceChanges, false, 0.1),
         new("ctx_country_changes", DetectorNames.Context, FeatureSchema.CtxCountryChanges, false, 0.1),
+        new("user_novelty", DetectorNames.Context, FeatureSchema.UserNovelty, false, 0.25),
     ];
 
     /// <summary>The components computed directly from features.</summary>

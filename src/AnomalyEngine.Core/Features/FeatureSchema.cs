@@ -115,6 +115,25 @@ public static class FeatureSchema
     /// <summary>Times the session's <c>country</c> attribute changed.</summary>
     public const int CtxCountryChanges = 33;
 
+    /// <summary>
+    /// Rarity of a network new to the session's user (<see cref="Sessions.UserHistory"/>):
+    /// <see cref="SessionBaselines.UserNoveltyRarity"/> of the ip's network, 0 when the user had used
+    /// it, had no earlier session, or the session is not signed in. <see cref="UserNewDevice"/> and
+    /// <see cref="UserNewCountry"/> follow, in <see cref="Sessions.ContextAttribute"/> order.
+    /// </summary>
+    public const int UserNewNetwork = 34;
+    /// <summary>Rarity of a device new to the session's user.</summary>
+    public const int UserNewDevice = 35;
+    /// <summary>Rarity of a country new to the session's user.</summary>
+    public const int UserNewCountry = 36;
+    /// <summary>
+    /// The three rarities summed: the surprise of the session's combination of new values as if
+    /// they were independent. A new phone usually comes with a new network; a new desktop, network
+    /// and country at once is what a taken-over account looks like. Its one detector component
+    /// weighs them together, where three components would each stay under the alert.
+    /// </summary>
+    public const int UserNovelty = 37;
+
     /// <summary>A name counts towards <see cref="NavRareNameSum"/> when fewer than 1 in this many training sessions contain it.</summary>
     public const double RareNameSessionsPerOccurrence = 50;
 
@@ -127,7 +146,7 @@ public static class FeatureSchema
     public const int ModelInputCount = 24;
 
     /// <summary>Number of features.</summary>
-    public const int Count = 34;
+    public const int Count = 38;
 
     private static readonly string[] NameTable =
     [
@@ -140,6 +159,7 @@ public static class FeatureSchema
         "dur_gap_fast", "dur_duration_short", "nav_rare_name_sum", "nav_lift_sum", "nav_pair_lift",
         "nav_name_set_novelty", "nav_final_name_set_novelty",
         "ctx_ip_change_rarity", "ctx_device_changes", "ctx_country_changes",
+        "user_new_network", "user_new_device", "user_new_country", "user_novelty",
     ];
 
     /// <summary>Feature names in vector order.</summary>

@@ -49,7 +49,32 @@ public readonly record struct ContextBaseline(long Sessions, long ChangedSession
 /// <param name="Device">The device value.</param>
 /// <param name="Sessions">Training sessions whose latest device it was.</param>
 /// <param name="IpChangedSessions">Of those, the sessions whose ip changed at least once.</param>
-public sealed record DeviceBaseline(string Device, long Sessions, long IpChangedSessions);
+/// <param name="UserChecks">Of those, the sessions of a returning user (a user history check with earlier sessions).</param>
+/// <param name="NewNetworks">Of those, the sessions from a network new to their user.</param>
+public sealed record DeviceBaseline(string Device, long Sessions, long IpChangedSessions, long UserChecks = 0, long NewNetworks = 0);
+
+/// <summary>
+/// How often returning users' training sessions brought a value of one <see cref="ContextAttribute"/>
+/// new to the user (for the ip: a new network), by how many earlier sessions the user had
+/// (<see cref="UserHistoryBaseline.BucketOf"/>).
+/// </summary>
+/// <param name="Checks">Per bucket, sessions checked that carried the attribute.</param>
+/// <param name="Novel">Per bucket, of those, the sessions whose value was new to the user.</param>
+public sealed record UserHistoryBaseline(long[] Checks, long[] Novel)
+{
+    /// <summary>Buckets of earlier sessions: 1, 2, 3–4, 5–8, 9–16, 17 or more.</summary>
+    public const int Buckets = 6;
+
+    /// <summary>An empty baseline.</summary>
+    public static UserHistoryBaseline Empty() => new(new long[Buckets], new long[Buckets]);
+
+    /// <summary>The bucket of a user with <paramref name="priorSessions"/> (≥ 1) earlier sessions.</summary>
+    public static int BucketOf(int priorSessions)
+        => priorSessions <= 1 ? 0 : Math.Min(Buckets - 1, System.Numerics.BitOperations.Log2((uint)(priorSessions - 1)) + 1);
+
+    /// <summary>Share of the bucket's sessions with a new value, smoothed (half a session in one more) so a bucket without any is not "impossible".</summary>
+    public double NovelRate(int bucket) => (Novel[bucket] + 0.5) / (Checks[bucket] + 1.0);
+}
 
 /// <summary>
 /// Everything the features compare a session with: a first-order Markov model over event names
@@ -86,7 +111,8 @@ public sealed class SessionBaselines
         IReadOnlyList<long>? pairSessions = null,
         NameSetTable? nameSets = null,
         IReadOnlyList<ContextBaseline>? context = null,
-        IReadOnlyList<DeviceBaseline>? devices = null)
+        IReadOnlyList<DeviceBaseline>? devices = null,
+        IReadOnlyList<UserHistoryBaseline>? userHistory = null)
     {
         Sessions = sessions;
         NameSets = nameSets ?? NameSetTable.Empty;
@@ -96,6 +122,12 @@ public sealed class SessionBaselines
         }
         Context = context is null ? new ContextBaseline[SessionContext.Count] : [.. context];
         Devices = devices is null ? [] : [.. devices];
+        if (userHistory is not null && (userHistory.Count != SessionContext.Count
+            || userHistory.Any(h => h.Checks.Length != UserHistoryBaseline.Buckets || h.Novel.Length != UserHistoryBaseline.Buckets)))
+        {
+            throw new ArgumentException($"user history baselines need one entry per attribute ({SessionContext.Count}) of {UserHistoryBaseline.Buckets} buckets");
+        }
+        UserHistory = userHistory is null ? [UserHistoryBaseline.Empty(), UserHistoryBaseline.Empty(), UserHistoryBaseline.Empty()] : [.. userHistory];
         _devices = new Dictionary<ushort, DeviceBaseline>(Devices.Length);
         foreach (var d in Devices)
         {
@@ -308,6 +340,29 @@ public sealed class SessionBaselines
         if (deviceDigest != 0 && _devices.TryGetValue(deviceDigest, out var d))
         {
             rate = (d.IpChangedSessions + DevicePriorWeight * _ipChangeRate) / (d.Sessions + DevicePriorWeight);
+        }
+        return -Math.Log(rate);
+    }
+
+    /// <summary>Per <see cref="ContextAttribute"/>, how often returning users' sessions brought a new value.</summary>
+    public UserHistoryBaseline[] UserHistory { get; }
+
+    /// <summary>
+    /// −ln of the share of returning users' training sessions, with as many earlier sessions, whose
+    /// value of <paramref name="attribute"/> was new to the user; 0 when the check found it known or
+    /// the user had no earlier session. For the network, the share on the session's device (by
+    /// digest) is shrunk towards it: phones come from carrier networks, desktops from home.
+    /// </summary>
+    public double UserNoveltyRarity(ContextAttribute attribute, UserCheck check, ushort deviceDigest)
+    {
+        if (check.PriorSessions < 1 || !check.IsNovel(attribute))
+        {
+            return 0;
+        }
+        var rate = UserHistory[(int)attribute].NovelRate(UserHistoryBaseline.BucketOf(check.PriorSessions));
+        if (attribute == ContextAttribute.Ip && deviceDigest != 0 && _devices.TryGetValue(deviceDigest, out var d))
+        {
+            rate = (d.NewNetworks + DevicePriorWeight * rate) / (d.UserChecks + DevicePriorWeight);
         }
         return -Math.Log(rate);
     }

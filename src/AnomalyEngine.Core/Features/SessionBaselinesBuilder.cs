@@ -20,7 +20,8 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
     private long _sessions;
     private readonly List<string[]> _sessionNames = [];
     private readonly ContextBaseline[] _context = new ContextBaseline[SessionContext.Count];
-    private readonly Dictionary<string, (long Sessions, long IpChanged)> _devices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Sessions, long IpChanged, long UserChecks, long NewNetworks)> _devices = new(StringComparer.Ordinal);
+    private readonly UserHistoryBaseline[] _userHistory = [UserHistoryBaseline.Empty(), UserHistoryBaseline.Empty(), UserHistoryBaseline.Empty()];
 
     /// <summary>Devices kept in the baselines, the most common first; rarer ones use the rate over all devices.</summary>
     public const int MaxDevices = 256;
@@ -93,10 +94,24 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
                 _context[a] = new ContextBaseline(_context[a].Sessions + 1, _context[a].ChangedSessions + (track.Changes > 0 ? 1 : 0));
             }
         }
+        var returning = final.UserCheck is { PriorSessions: >= 1 } check ? check : (UserCheck?)null;
+        if (returning is { } c)
+        {
+            var bucket = UserHistoryBaseline.BucketOf(c.PriorSessions);
+            for (var a = 0; a < SessionContext.Count; a++)
+            {
+                if (final.Context((ContextAttribute)a).Digest != 0)
+                {
+                    _userHistory[a].Checks[bucket]++;
+                    _userHistory[a].Novel[bucket] += c.IsNovel((ContextAttribute)a) ? 1 : 0;
+                }
+            }
+        }
         if (LatestDevice(orderedEvents) is { } device)
         {
-            var (n, changed) = _devices.GetValueOrDefault(device);
-            _devices[device] = (n + 1, changed + (final.Context(ContextAttribute.Ip).Changes > 0 ? 1 : 0));
+            var (n, changed, checks, newNetworks) = _devices.GetValueOrDefault(device);
+            _devices[device] = (n + 1, changed + (final.Context(ContextAttribute.Ip).Changes > 0 ? 1 : 0),
+                checks + (returning is null ? 0 : 1), newNetworks + (returning?.IsNovel(ContextAttribute.Ip) == true ? 1 : 0));
         }
         if (final.Gaps >= 3)
         {
@@ -194,7 +209,7 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
                 }
             }
         }
-        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs, BuildNameSets(byUse), _context, BuildDevices());
+        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs, BuildNameSets(byUse), _context, BuildDevices(), _userHistory);
     }
 
     /// <summary>The device value the state's device digest stands for at the session's end: its latest.</summary>
@@ -213,9 +228,9 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
     private List<DeviceBaseline> BuildDevices()
     {
         var devices = new List<DeviceBaseline>(_devices.Count);
-        foreach (var (device, (n, changed)) in _devices)
+        foreach (var (device, (n, changed, checks, newNetworks)) in _devices)
         {
-            devices.Add(new DeviceBaseline(device, n, changed));
+            devices.Add(new DeviceBaseline(device, n, changed, checks, newNetworks));
         }
         devices.Sort((a, b) => a.Sessions != b.Sessions ? b.Sessions.CompareTo(a.Sessions) : string.CompareOrdinal(a.Device, b.Device));
         return devices.Count > MaxDevices ? devices[..MaxDevices] : devices;

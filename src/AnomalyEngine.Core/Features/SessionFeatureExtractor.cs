@@ -217,6 +217,14 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
         features[FeatureSchema.CtxIpChangeRarity] = ipChanges == 0 ? 0 : ipChanges * b.IpChangeRarity(s.Context(ContextAttribute.Device).Digest);
         features[FeatureSchema.CtxDeviceChanges] = s.Context(ContextAttribute.Device).Changes;
         features[FeatureSchema.CtxCountryChanges] = s.Context(ContextAttribute.Country).Changes;
+        var check = s.UserCheck ?? default;
+        var device = s.Context(ContextAttribute.Device).Digest;
+        var novelty = 0.0;
+        for (var a = 0; a < SessionContext.Count; a++)
+        {
+            novelty += features[FeatureSchema.UserNewNetwork + a] = b.UserNoveltyRarity((ContextAttribute)a, check, device);
+        }
+        features[FeatureSchema.UserNovelty] = novelty;
     }
 
     /// <summary>Σ((x − c)/scale)² over n values, exactly, from Σx and Σx².</summary>

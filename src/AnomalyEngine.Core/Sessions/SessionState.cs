@@ -103,6 +103,12 @@ public sealed class SessionState
     /// <summary>All context tracks, for the reducer and the codec.</summary>
     public ref ContextTracks ContextTracks => ref _context;
 
+    /// <summary>
+    /// What the user history check found (<see cref="UserHistory"/>); null until the session was
+    /// checked, which needs a user id and some context attribute.
+    /// </summary>
+    public UserCheck? UserCheck { get; set; }
+
     /// <summary>Builds a transition key.</summary>
     public static string TransitionKey(string from, string to) => string.Concat(from, "\t", to);
 

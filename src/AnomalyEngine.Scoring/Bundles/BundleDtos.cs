@@ -110,6 +110,8 @@ public sealed class DeviceBaselineV1
     public string Device { get; set; } = "";
     public long Sessions { get; set; }
     public long IpChangedSessions { get; set; }
+    public long UserChecks { get; set; }
+    public long NewNetworks { get; set; }
 }
 
 /// <summary>One context attribute's baseline.</summary>
@@ -118,6 +120,10 @@ public sealed class ContextBaselineV1
     public string Attribute { get; set; } = "";
     public long Sessions { get; set; }
     public long ChangedSessions { get; set; }
+    /// <summary>Per bucket of earlier sessions, returning users' sessions checked (<c>UserHistoryBaseline</c>).</summary>
+    public List<long>? UserChecks { get; set; }
+    /// <summary>Per bucket, of those, the sessions whose value was new to the user.</summary>
+    public List<long>? UserNovel { get; set; }
 }
 
 /// <summary>One set of common names: bit i is <see cref="BaselinesV1.SetNames"/>[i].</summary>

@@ -25,8 +25,12 @@ public static class BundleMapper
             Context = [.. b.Context.Select((c, a) => new ContextBaselineV1
             {
                 Attribute = SessionContext.Key((ContextAttribute)a), Sessions = c.Sessions, ChangedSessions = c.ChangedSessions,
+                UserChecks = [.. b.UserHistory[a].Checks], UserNovel = [.. b.UserHistory[a].Novel],
             })],
-            Devices = [.. b.Devices.Select(d => new DeviceBaselineV1 { Device = d.Device, Sessions = d.Sessions, IpChangedSessions = d.IpChangedSessions })],
+            Devices = [.. b.Devices.Select(d => new DeviceBaselineV1
+            {
+                Device = d.Device, Sessions = d.Sessions, IpChangedSessions = d.IpChangedSessions, UserChecks = d.UserChecks, NewNetworks = d.NewNetworks,
+            })],
         };
         var names = new List<string>(b.Names.Keys);
         names.Sort(StringComparer.Ordinal);
@@ -71,26 +75,34 @@ public static class BundleMapper
             transitions[SessionState.TransitionKey(t.From, t.To)] =
                 new TransitionBaseline(t.Count, t.GapCenter, Math.Max(t.GapScale, SessionBaselines.MinLogScale), t.GapSamples);
         }
+        var context = ContextFromDto(dto.Context);
         return new SessionBaselines(dto.Sessions, dto.Alpha, dto.GapCenter, dto.GapScale, dto.TypicalGapCv, names, transitions, dto.PairNames, dto.PairSessions,
             new NameSetTable(dto.SetNames ?? [], (dto.NameSets ?? []).Select(c => new NameSetCount(c.Mask, c.Passes, c.Finals))),
-            ContextFromDto(dto.Context), dto.Devices?.Select(d => new DeviceBaseline(d.Device, d.Sessions, d.IpChangedSessions)).ToList());
+            context?.Changes, dto.Devices?.Select(d => new DeviceBaseline(d.Device, d.Sessions, d.IpChangedSessions, d.UserChecks, d.NewNetworks)).ToList(),
+            context?.UserHistory);
     }
 
-    private static ContextBaseline[]? ContextFromDto(List<ContextBaselineV1>? dto)
+    private static (ContextBaseline[] Changes, UserHistoryBaseline[] UserHistory)? ContextFromDto(List<ContextBaselineV1>? dto)
     {
         if (dto is null)
         {
             return null;
         }
-        var context = new ContextBaseline[SessionContext.Count];
-        for (var a = 0; a < context.Length; a++)
+        var changes = new ContextBaseline[SessionContext.Count];
+        var history = new UserHistoryBaseline[SessionContext.Count];
+        for (var a = 0; a < changes.Length; a++)
         {
             var key = SessionContext.Key((ContextAttribute)a);
             var entry = dto.Find(c => c.Attribute == key)
                 ?? throw new InvalidDataException($"context baselines lack attribute \"{key}\"");
-            context[a] = new ContextBaseline(entry.Sessions, entry.ChangedSessions);
+            changes[a] = new ContextBaseline(entry.Sessions, entry.ChangedSessions);
+            if (entry.UserChecks?.Count != UserHistoryBaseline.Buckets || entry.UserNovel?.Count != UserHistoryBaseline.Buckets)
+            {
+                throw new InvalidDataException($"context baseline \"{key}\" needs user_checks and user_novel of {UserHistoryBaseline.Buckets} buckets each");
+            }
+            history[a] = new UserHistoryBaseline([.. entry.UserChecks], [.. entry.UserNovel]);
         }
-        return context;
+        return (changes, history);
     }
 
     /// <summary>Calibration parts → DTO.</summary>

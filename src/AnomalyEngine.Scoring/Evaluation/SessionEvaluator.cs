@@ -20,6 +20,7 @@ public sealed record SessionOutcome(string SessionId, bool Anomalous, string? Cl
 /// <summary>
 /// Replays labelled sessions through a scorer exactly as the live path would (a score after every
 /// event, then the final verdict when the session ends) and records per-session outcomes. Sessions run in parallel: the scorer is thread-safe.
+/// User history is checked across all the given sessions, labelled or not (<see cref="UserChecks"/>).
 /// </summary>
 public static class SessionEvaluator
 {
@@ -40,6 +41,7 @@ public static class SessionEvaluator
                 selected.Add((id, list, label));
             }
         }
+        var users = UserChecks.Run(sessions, limits);
         var outcomes = new SessionOutcome[selected.Count];
         var threshold = scorer.Thresholder.AlertThreshold;
         var done = 0;
@@ -49,7 +51,7 @@ public static class SessionEvaluator
             double max = 0;
             long first = 0, n = 0;
             SessionState? last = null;
-            foreach (var state in SessionReplayer.Prefixes(list, limits))
+            foreach (var state in SessionReplayer.Prefixes(list, limits, users))
             {
                 n++;
                 last = state;

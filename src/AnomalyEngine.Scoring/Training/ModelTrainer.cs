@@ -40,6 +40,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         var clock = Stopwatch.StartNew();
         progress?.Report(new("reading events", 0));
         var sessions = SessionReplayer.Group(events);
+        var users = UserChecks.Run(sessions, o.Limits);
         long totalEvents = 0;
         foreach (var (_, list) in sessions)
         {
@@ -119,16 +120,16 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
                 {
                     (foldOf[i] == k ? held : train).Add(all[i]);
                 }
-                calibrationEvents += CollectMaxima(Fit(train, anomalous, false, progress).Model, held, maxima, progress);
+                calibrationEvents += CollectMaxima(Fit(train, anomalous, false, users, progress).Model, held, maxima, users, progress);
             }
-            fitted = Fit(all, anomalous, false, progress);
+            fitted = Fit(all, anomalous, false, users, progress);
             fit = all;
             calibration = all;
         }
         else
         {
-            fitted = Fit(fit, anomalous, withSupervised, progress);
-            calibrationEvents = CollectMaxima(fitted.Model, calibration, maxima, progress);
+            fitted = Fit(fit, anomalous, withSupervised, users, progress);
+            calibrationEvents = CollectMaxima(fitted.Model, calibration, maxima, users, progress);
         }
         var model = fitted.Model;
         var supervised = fitted.Supervised;
@@ -163,7 +164,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         ScoringModel Model, MLContext Ml, ITransformer PcaModel, DataViewSchema PcaSchema, SupervisedModel? Supervised,
         long FitEvents, int RowCount, int SupervisedRows);
 
-    private FittedModel Fit(List<List<SessionEvent>> fit, List<List<SessionEvent>> anomalous, bool withSupervised, IProgress<TrainingProgress>? progress)
+    private FittedModel Fit(List<List<SessionEvent>> fit, List<List<SessionEvent>> anomalous, bool withSupervised, UserChecks users, IProgress<TrainingProgress>? progress)
     {
         var o = Options;
         // 1. Baselines from the fit sessions, plus cross-fitted baselines that each leave one fold
@@ -176,7 +177,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         long fitEvents = 0;
         for (var i = 0; i < fit.Count; i++)
         {
-            finals[i] = SessionReplayer.Replay(fit[i], o.Limits);
+            finals[i] = SessionReplayer.Replay(fit[i], o.Limits, users: users);
             fitEvents += finals[i].Events;
             foldOf[i] = (int)(TrainingSplit.Unit(finals[i].SessionId, o.Seed, "fold") * folds);
             Report(progress, "baselines", i, fit.Count);
@@ -217,7 +218,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         {
             var rowExtractor = foldExtractors[foldOf[i]];
             SessionState? last = null;
-            foreach (var state in SessionReplayer.Prefixes(fit[i], o.Limits))
+            foreach (var state in SessionReplayer.Prefixes(fit[i], o.Limits, users))
             {
                 last = state;
                 var bucket = LengthBuckets.Of(state.Events);
@@ -270,7 +271,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         if (withSupervised)
         {
             progress?.Report(new("supervised model", 0));
-            var training = BuildSupervisedRows(fit, anomalous, extractor, standardizer, groups, o);
+            var training = BuildSupervisedRows(fit, anomalous, extractor, standardizer, groups, users, o);
             supervisedRows = training.Count;
             supervised = SupervisedModel.Train(ml, training, o.Seed);
             progress?.Report(new("supervised model", 1));
@@ -314,14 +315,14 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
     }
 
     /// <summary>Each session's highest raw score over its prefixes and its final verdict.</summary>
-    private long CollectMaxima(ScoringModel model, List<List<SessionEvent>> sessions, List<double> maxima, IProgress<TrainingProgress>? progress)
+    private long CollectMaxima(ScoringModel model, List<List<SessionEvent>> sessions, List<double> maxima, UserChecks users, IProgress<TrainingProgress>? progress)
     {
         long events = 0;
         for (var i = 0; i < sessions.Count; i++)
         {
             double max = 0;
             SessionState? last = null;
-            foreach (var state in SessionReplayer.Prefixes(sessions[i], Options.Limits))
+            foreach (var state in SessionReplayer.Prefixes(sessions[i], Options.Limits, users))
             {
                 last = state;
                 max = Math.Max(max, model.RawScore(state, final: false));
@@ -340,7 +341,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
 
     private static List<FeatureRow> BuildSupervisedRows(
         List<List<SessionEvent>> normal, List<List<SessionEvent>> anomalous, SessionFeatureExtractor extractor,
-        FeatureStandardizer standardizer, LengthGroups groups, ModelTrainerOptions o)
+        FeatureStandardizer standardizer, LengthGroups groups, UserChecks users, ModelTrainerOptions o)
     {
         // Both classes are featurized by the shipped baselines, exactly as at serving time: a model
         // trained on rows made by other baselines learns those baselines' artefacts.
@@ -358,7 +359,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         foreach (var list in normal)
         {
             SessionState? last = null;
-            foreach (var state in SessionReplayer.Prefixes(list, o.Limits))
+            foreach (var state in SessionReplayer.Prefixes(list, o.Limits, users))
             {
                 last = state;
                 if (keep >= 1.0 || sampler.NextDouble() < keep)
@@ -378,7 +379,7 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
             var half = list.Count / 2;
             var i = 0;
             SessionState? last = null;
-            foreach (var state in SessionReplayer.Prefixes(list, o.Limits))
+            foreach (var state in SessionReplayer.Prefixes(list, o.Limits, users))
             {
                 last = state;
                 if (++i < half)

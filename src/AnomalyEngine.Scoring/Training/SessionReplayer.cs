@@ -36,30 +36,35 @@ public static class SessionReplayer
     /// Folds one session's ordered events, calling <paramref name="afterEach"/> with the state after
     /// every applied event (retries of a known event_id are skipped, as live). Returns the final state.
     /// The state passed to the callback is the same mutable instance each time: read it, do not keep it.
+    /// <paramref name="users"/> sets the session's user history check where it falls due.
     /// </summary>
-    public static SessionState Replay(IReadOnlyList<SessionEvent> orderedEvents, SessionLimits? limits = null, Action<SessionState>? afterEach = null)
+    public static SessionState Replay(IReadOnlyList<SessionEvent> orderedEvents, SessionLimits? limits = null, Action<SessionState>? afterEach = null, UserChecks? users = null)
     {
-        var reducer = new SessionReducer(limits ?? SessionLimits.Default);
-        var state = new SessionState();
-        foreach (var e in orderedEvents)
+        SessionState? last = null;
+        foreach (var state in Prefixes(orderedEvents, limits, users))
         {
-            if (reducer.Apply(state, e))
-            {
-                afterEach?.Invoke(state);
-            }
+            afterEach?.Invoke(state);
+            last = state;
         }
-        return state;
+        return last ?? new SessionState();
     }
 
     /// <summary>Yields the state after each applied event (same instance, mutated), for prefix training.</summary>
-    public static IEnumerable<SessionState> Prefixes(IReadOnlyList<SessionEvent> orderedEvents, SessionLimits? limits = null)
+    public static IEnumerable<SessionState> Prefixes(IReadOnlyList<SessionEvent> orderedEvents, SessionLimits? limits = null, UserChecks? users = null)
     {
         var reducer = new SessionReducer(limits ?? SessionLimits.Default);
         var state = new SessionState();
-        foreach (var e in orderedEvents)
+        var checkAt = -1;
+        var check = default(UserCheck);
+        users?.TryGet(orderedEvents, out checkAt, out check);
+        for (var i = 0; i < orderedEvents.Count; i++)
         {
-            if (reducer.Apply(state, e))
+            if (reducer.Apply(state, orderedEvents[i]))
             {
+                if (i == checkAt)
+                {
+                    state.UserCheck = check;
+                }
                 yield return state;
             }
         }

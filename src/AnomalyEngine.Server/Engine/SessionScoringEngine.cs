@@ -1,4 +1,5 @@
 using AnomalyEngine.Core.Events;
+using AnomalyEngine.Core.Sessions;
 using AnomalyEngine.Core.Verdicts;
 using AnomalyEngine.Server.Alerts;
 using AnomalyEngine.State.Sessions;
@@ -7,9 +8,10 @@ namespace AnomalyEngine.Server.Engine;
 
 /// <summary>
 /// The live path for one validated batch: group by session, apply each session's events atomically in
-/// Redis, score each new state, return one verdict per session. gRPC-free so the services stay thin.
+/// Redis, check a signed-in session once against its user's history, score each new state, return
+/// one verdict per session. gRPC-free so the services stay thin.
 /// </summary>
-public sealed class SessionScoringEngine(RedisSessionStore store, ISessionScorerSource scorers, AlertProducer alerts)
+public sealed class SessionScoringEngine(RedisSessionStore store, UserHistoryStore users, ISessionScorerSource scorers, AlertProducer alerts)
 {
     /// <summary>
     /// One session touched by a batch: its verdict, the event that produced it, and the cursor of the
@@ -60,10 +62,45 @@ public sealed class SessionScoringEngine(RedisSessionStore store, ISessionScorer
     private async Task<SessionOutcome> ApplyAndScoreAsync(string tenant, IReadOnlyList<SessionEvent> sessionEvents, ISessionScorer scorer)
     {
         var result = await store.ApplyAsync(tenant, sessionEvents[0].SessionId, sessionEvents);
-        var verdict = scorer.Score(result.Snapshot.State, final: false);
+        var state = result.Snapshot.State;
+        if (state.UserCheck is null && state.UserId is { } user && DueEvent(sessionEvents) is { } due)
+        {
+            // Once per signed-in session: two more round trips (the user's key lives apart from the
+            // session's on a cluster). A crash between them repeats the check, which answers the same.
+            var check = await users.CheckAsync(tenant, state.SessionId, user, due);
+            await store.RecordUserCheckAsync(tenant, state.SessionId, check);
+            state.UserCheck = check;
+        }
+        var verdict = scorer.Score(state, final: false);
         // Raised before returning, so an alert the caller is told about is already durable in Redis.
         var alertCursor = verdict.Anomalous ? await alerts.RaiseAsync(tenant, verdict, sessionEvents[^1]) : null;
         return new SessionOutcome(verdict, sessionEvents[^1], result.Snapshot, alertCursor);
+    }
+
+    /// <summary>
+    /// The event a batch's user history check uses, as the offline replay picks it event by event
+    /// (<see cref="UserHistory.IsDue"/>): the first that carries some context attribute, at or after
+    /// the batch's first event with a user id (from the start when none has one: the state had it).
+    /// </summary>
+    private static SessionEvent? DueEvent(IReadOnlyList<SessionEvent> sessionEvents)
+    {
+        var from = 0;
+        while (from < sessionEvents.Count && string.IsNullOrEmpty(sessionEvents[from].UserId))
+        {
+            from++;
+        }
+        if (from == sessionEvents.Count)
+        {
+            from = 0;
+        }
+        for (var i = from; i < sessionEvents.Count; i++)
+        {
+            if (UserHistory.CarriesContext(sessionEvents[i]))
+            {
+                return sessionEvents[i];
+            }
+        }
+        return null;
     }
 
     private static bool IsOneSession(IReadOnlyList<SessionEvent> events)

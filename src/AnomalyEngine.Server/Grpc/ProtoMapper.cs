@@ -136,6 +136,17 @@ public static class ProtoMapper
                 info.ContextChanges[SessionContext.Key((ContextAttribute)a)] = track.Changes;
             }
         }
+        if (s.UserCheck is { } check)
+        {
+            info.UserHistory = new V1.UserHistoryCheck { EarlierSessions = check.PriorSessions };
+            for (var a = 0; a < SessionContext.Count; a++)
+            {
+                if (check.IsNovel((ContextAttribute)a))
+                {
+                    info.UserHistory.NewAttributes.Add(SessionContext.Key((ContextAttribute)a));
+                }
+            }
+        }
         return info;
     }
 }

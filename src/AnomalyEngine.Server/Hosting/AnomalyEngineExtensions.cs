@@ -27,6 +27,7 @@ public static class AnomalyEngineExtensions
         services.AddSingleton<StoreConnection>();
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
         services.AddSingleton<RedisSessionStore>();
+        services.AddSingleton<UserHistoryStore>();
         services.AddSingleton<LabelStore>();
         services.AddSingleton(sp => CreateModelHost(sp, builder));
         services.AddSingleton<ISessionScorerSource, ModelScorerSource>();

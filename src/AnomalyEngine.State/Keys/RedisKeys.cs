@@ -13,9 +13,10 @@ public static class RedisKeys
 
     /// <summary>
     /// The one key of a tenant's session: its packed state (a string, see
-    /// <c>Scripts/apply_events.lua</c>), layout version 5 (aggregates plus a tail of raw events in
-    /// variable-width rows, a prefix-coded name table with digit suffixes packed, the context digests).
-    /// The suffix differs from the earlier layouts' (<c>:ps4</c>, version 4 without the context,
+    /// <c>Scripts/apply_events.lua</c>), layout version 6 (aggregates plus a tail of raw events in
+    /// variable-width rows, a prefix-coded name table with digit suffixes packed, the context digests,
+    /// the user history check). The suffix differs from the earlier layouts' (<c>:ps5</c>, version 5,
+    /// whose reader takes the check for part of the name table; <c>:ps4</c>, version 4 without the context,
     /// whose reader takes the context flag for part of the last ts; <c>:ps3</c>, version 3 with fixed-width rows; <c>:ps2</c>, version 2
     /// with whole names; <c>:ps</c>, packed version 1; <c>:st</c>, <c>:path</c>, <c>:ids</c>, the
     /// hash layout), so a state left by an older version is never read
@@ -23,7 +24,15 @@ public static class RedisKeys
     /// time to live.
     /// </summary>
     public static RedisKey Session(string tenant, string sessionId) =>
-        string.Concat(Prefix, "{", tenant, ":", sessionId, "}:ps5");
+        string.Concat(Prefix, "{", tenant, ":", sessionId, "}:ps6");
+
+    /// <summary>
+    /// A tenant's user's history (a hash, see <c>Scripts/user_history.lua</c>): the networks, devices
+    /// and countries of their earlier sessions, as digests. Its own hash tag <c>{tenant:u:user}</c>:
+    /// on a cluster it lives apart from the session, which is why the check is a call of its own.
+    /// </summary>
+    public static RedisKey UserHistory(string tenant, string userId) =>
+        string.Concat(Prefix, "{", tenant, ":u:", userId, "}:uh");
 
     /// <summary>The tenant's analyst labels (hash: session id → label).</summary>
     public static RedisKey Labels(string tenant) => string.Concat(Prefix, "{", tenant, "}:labels");

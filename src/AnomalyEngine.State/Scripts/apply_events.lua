@@ -22,13 +22,13 @@
 -- arrival order, and leaves the tail empty. Folding later changes only the storage: the reader
 -- replays the tail on the aggregates with the same fold, so the state read back is the same.
 --
--- Packed state, version 5 (4 and the context), little-endian. X is the name index width: B when the name table has at
+-- Packed state, version 6 (5 and the user history check), little-endian. X is the name index width: B when the name table has at
 -- most 255 names, else H. L is the width of the user id's length and of the name coding's lengths:
 -- B, or H when the user id is longer than 255 bytes or some name longer than 127.
---   B version (5)
+--   B version (6)
 --   B flags: 1 X is H | 2 L is H | 4 user id present | 8 aggregates present | 16 the last row's ts
 --            is a d, else 6 bytes (I4 low, H high: ts = low + 2^32 high; an integer in [0, 2^48))
---            | 32 context present
+--            | 32 context present | 64 user history check present (only with the context)
 --   H k, remembered event-id digests (at byte 3: the value ends with 8 k digest bytes)
 --   [H length of the aggregates in bytes, when flagged]
 --   B r, tail rows
@@ -37,6 +37,8 @@
 --   [H×3 ip, device, country digests (0: not seen yet), B×3 their changes (at most 255)] the
 --     context, when flagged (some attribute seen). Kept current on every batch, never folded: a
 --     change is an event whose digest differs from the latest before it, in arrival order.
+--   [B novel bits (1 network, 2 device, 4 country), B earlier sessions] the user history check,
+--     when flagged: written once by session_user_mark.lua, kept as it is by this script.
 --   X m, m name codings, the m stored suffixes: the name table, each name once, in the order first
 --     seen (the aggregates and the tail refer to a name by its 0-based index). A name is stored as
 --     the first 'shared' bytes of an earlier name, its base, and the bytes after them, its suffix.
@@ -179,13 +181,14 @@ local raw = redis.call('GET', key)
 local flags, blen, r, last_ts = 0, 0, 0, nil
 local X, L, uid = 'B', 'B', nil
 local CD, CC = {0, 0, 0}, {0, 0, 0} -- context digests and changes: ip, device, country
+local UC = '' -- the user history check's two bytes, kept as they are
 local tbl, index = {}, {} -- the name table and name -> index
 local coding_at, suffixes_at, body_at, tail_at, ids_at
 if raw then
-  -- Flags are read by comparison and division (cheaper than has()): they stay below 64.
+  -- Flags are read by comparison and division (cheaper than has()): they stay below 128.
   local version, k, x, pos
   version, flags, k, x, pos = upk('<BBHB', raw, 1)
-  if version ~= 5 then return redis.error_reply('unknown session state version') end
+  if version ~= 6 then return redis.error_reply('unknown session state version') end
   if flags % 16 >= 8 then
     blen = x + 256 * byte(raw, pos)
     r = byte(raw, pos + 1)
@@ -211,8 +214,12 @@ if raw then
     uid = sub(raw, pos, pos + len - 1)
     pos = pos + len
   end
-  if flags >= 32 then
+  if flags % 64 >= 32 then
     CD[1], CD[2], CD[3], CC[1], CC[2], CC[3], pos = upk('<HHHBBB', raw, pos)
+  end
+  if flags >= 64 then
+    UC = sub(raw, pos, pos + 1)
+    pos = pos + 2
   end
   local m
   m, coding_at = upk('<' .. X, raw, pos)
@@ -309,16 +316,16 @@ local function code_names(names, from)
   return concat(coded), concat(suffixes)
 end
 
--- The context (see the layout): empty until some attribute was seen.
+-- The context and the user history check (see the layout): empty until some attribute was seen.
 local function context()
   if CD[1] + CD[2] + CD[3] == 0 then return '' end
-  return pack('<HHHBBB', CD[1], CD[2], CD[3], CC[1], CC[2], CC[3])
+  return pack('<HHHBBB', CD[1], CD[2], CD[3], CC[1], CC[2], CC[3]) .. UC
 end
 
 -- The header (see the layout) for the current X, L, user id and context.
 local function header(k, aggregates, rows, last)
   local f, stamp = (X == 'H' and 1 or 0) + (L == 'H' and 2 or 0) + (uid and 4 or 0), ''
-  if CD[1] + CD[2] + CD[3] > 0 then f = f + 32 end
+  if CD[1] + CD[2] + CD[3] > 0 then f = f + 32 + (UC ~= '' and 64 or 0) end
   if rows > 0 then
     if last == floor(last) and last >= 0 and last < 281474976710656 then
       local lo = last % I4
@@ -329,9 +336,9 @@ local function header(k, aggregates, rows, last)
     end
   end
   if aggregates > 0 then
-    return pack('<BBHHB', 5, f + 8, k, aggregates, rows) .. stamp
+    return pack('<BBHHB', 6, f + 8, k, aggregates, rows) .. stamp
   end
-  return pack('<BBHB', 5, f, k, rows) .. stamp
+  return pack('<BBHB', 6, f, k, rows) .. stamp
 end
 
 -- An id digest is remembered if this batch added it or it sits at an 8-byte boundary of the

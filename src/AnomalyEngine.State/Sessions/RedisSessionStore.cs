@@ -64,6 +64,17 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
         return new SessionApplyResult(new SessionSnapshot(state, ExpiresAt((long)result[3])), (int)result[0], (int)result[1]);
     }
 
+    /// <summary>
+    /// Records the session's user history check in its state (once: a session that holds one keeps
+    /// it); false when the session is unknown, expired, already checked or without context.
+    /// </summary>
+    public async Task<bool> RecordUserCheckAsync(string tenant, string sessionId, UserCheck check)
+    {
+        RedisKey[] keys = [RedisKeys.Session(tenant, sessionId)];
+        var result = await StoreScripts.SessionUserMark.EvaluateAsync(Db, keys, [(int)check.Novel, check.PriorSessions]).ConfigureAwait(false);
+        return (int)result == 1;
+    }
+
     /// <summary>Reads a session; null when unknown or expired.</summary>
     public Task<SessionSnapshot?> GetAsync(string tenant, string sessionId) => ReadAsync(tenant, sessionId, delete: false);
 

@@ -16,15 +16,15 @@ namespace AnomalyEngine.State.Sessions;
 /// would pass <see cref="SessionLimits.TailCap"/>. The reader decodes the aggregates and replays
 /// the tail on them through <see cref="SessionReducer.Fold"/>, the offline reducer's own fold, so
 /// the state is the same as if every event had been folded, wherever the boundary lies.</para>
-/// <para>Layout, version 5 (version 4 and the context), little-endian, the aggregates stored column by column (the script's
+/// <para>Layout, version 6 (version 5 and the user history check), little-endian, the aggregates stored column by column (the script's
 /// header comment is the reference). X is the name index width (byte, or ushort when flags &amp; 1),
 /// L the width of the user id's length and of the name coding's lengths (byte, or ushort when
 /// flags &amp; 2); in the aggregates W is the count width (aggregate flags &amp; 3: byte, ushort,
 /// uint, double) and D the width of path durations (ushort, or uint when aggregate flags &amp; 8):</para>
 /// <code>
-/// B version, B flags (1 X wide | 2 L wide | 4 user id | 8 aggregates | 16 last ts is a d | 32 context), H event-id digests k
+/// B version, B flags (1 X wide | 2 L wide | 4 user id | 8 aggregates | 16 last ts is a d | 32 context | 64 user check), H event-id digests k
 /// [H aggregates' bytes, when flagged], B tail rows r, [the last row's ts if r > 0: I4 low + H high, or d when flagged]
-/// [L len, bytes] user id;  [H×3 ip, device, country digests, B×3 their changes] context;  X m, m codings, the stored suffixes (the name table, shared by aggregates and tail: each
+/// [L len, bytes] user id;  [H×3 ip, device, country digests, B×3 their changes] context;  [B novel bits, B earlier sessions] user check;  X m, m codings, the stored suffixes (the name table, shared by aggregates and tail: each
 ///   name as the first 'shared' bytes of an earlier name, its base, and a suffix). A coding: B c (0 no base;
 ///   16·back + shared, both 1-15; 1: the stored suffix starts with X base, L shared), L s (2·length of the suffix's
 ///   bytes, or 2n + 1 for n ASCII digits, 1 ≤ n ≤ 9, stored as their value in 1, 2, 3 or 4 little-endian bytes for
@@ -51,7 +51,7 @@ namespace AnomalyEngine.State.Sessions;
 public static class SessionStateCodec
 {
     /// <summary>The layout version this reader understands.</summary>
-    public const byte Version = 5;
+    public const byte Version = 6;
 
     /// <summary>Decodes a packed state; the trailing event-id digests may be present or not.</summary>
     /// <param name="sessionId">The session the state belongs to.</param>
@@ -92,6 +92,11 @@ public static class SessionStateCodec
             {
                 context[a].Changes = r.Byte();
             }
+        }
+        if ((flags & 64) != 0)
+        {
+            var novel = r.Byte();
+            s.UserCheck = new UserCheck(novel, r.Byte());
         }
         var table = new NameTable(ref r, wideIndex, wideLengths);
         // The fold adds a step before it drops the oldest, so a full path briefly holds one more.

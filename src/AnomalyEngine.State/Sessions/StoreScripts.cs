@@ -65,4 +65,6 @@ internal static class StoreScripts
 {
     public static readonly StoreScript ApplyEvents = StoreScript.Load("apply_events.lua");
     public static readonly StoreScript ReadSession = StoreScript.Load("read_session.lua");
+    public static readonly StoreScript SessionUserMark = StoreScript.Load("session_user_mark.lua");
+    public static readonly StoreScript UserHistory = StoreScript.Load("user_history.lua");
 }

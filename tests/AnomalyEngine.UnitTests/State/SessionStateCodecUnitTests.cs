@@ -21,10 +21,11 @@ public sealed class SessionStateCodecUnitTests
     {
         var w = new Packed();
         var aggregates = NarrowAggregates();
-        w.B(5).B(4 | 8 | 32).H(2);                                // indexes and lengths bytes, user id, aggregates, context, 2 digests
+        w.B(6).B(4 | 8 | 32 | 64).H(2);                           // indexes and lengths bytes, user id, aggregates, context, user check, 2 digests
         w.H((ushort)aggregates.Length).B(0);                      // no tail
         w.B(3).Raw("u-1"u8.ToArray());
         w.H(0xBEEF).H(0).H(7).B(2).B(0).B(255);                   // context: ip, device (not seen), country digests; their changes
+        w.B(1 | 4).B(12);                                         // user check: network and country new, 12 earlier sessions
         w.Names(wideIndex: false, "/home", "login", "/cart");
         w.Raw(aggregates);
         w.Raw(new byte[16]);                                      // event-id digests, not part of the state
@@ -48,6 +49,8 @@ public sealed class SessionStateCodecUnitTests
         Assert.Equal((0xBEEF, 2), (s.Context(ContextAttribute.Ip).Digest, s.Context(ContextAttribute.Ip).Changes));
         Assert.Equal((0, 0), (s.Context(ContextAttribute.Device).Digest, s.Context(ContextAttribute.Device).Changes));
         Assert.Equal((7, 255), (s.Context(ContextAttribute.Country).Digest, s.Context(ContextAttribute.Country).Changes));
+        Assert.Equal(new UserCheck(1 | 4, 12), s.UserCheck);
+        Assert.True(s.UserCheck!.Value.IsNovel(ContextAttribute.Ip) && !s.UserCheck.Value.IsNovel(ContextAttribute.Device));
     }
 
     [Fact]
@@ -55,7 +58,7 @@ public sealed class SessionStateCodecUnitTests
     {
         var aggregates = NarrowAggregates();
         var w = new Packed();
-        w.B(5).B(4 | 8).H(0).H((ushort)aggregates.Length).B(3).Stamp(T0 + 4000); // 3 tail rows, the last at T0 + 4000
+        w.B(6).B(4 | 8).H(0).H((ushort)aggregates.Length).B(3).Stamp(T0 + 4000); // 3 tail rows, the last at T0 + 4000
         w.B(3).Raw("u-1"u8.ToArray());
         w.Names(wideIndex: false, "/home", "login", "/cart", "/new");  // "/new" only in the tail
         w.Raw(aggregates);
@@ -115,7 +118,7 @@ public sealed class SessionStateCodecUnitTests
         }
 
         var value = new Packed();
-        value.B(5).B(1).H(0).B(20).Stamp(ts);                     // wide indexes, no aggregates, 20 rows
+        value.B(6).B(1).H(0).B(20).Stamp(ts);                     // wide indexes, no aggregates, 20 rows
         value.Names(wideIndex: true, names).Raw(w.Bytes());
 
         var s = SessionStateCodec.Decode("s3", value.Bytes(), Limits);
@@ -148,7 +151,7 @@ public sealed class SessionStateCodecUnitTests
             "/product/123456x9",
         ];
         var w = new Packed();
-        w.B(5).B(0).H(0).B((byte)names.Length).Stamp(T0);
+        w.B(6).B(0).H(0).B((byte)names.Length).Stamp(T0);
         w.B((byte)names.Length);                                  // per name: B base code (16 back + shared, 0: none,
                                                                   // 1: base and shared start the suffix), B suffix code
         w.B(0).B(2 * 14).B(0).B(2 * 14);                          // raw suffixes: 2 × length
@@ -185,15 +188,16 @@ public sealed class SessionStateCodecUnitTests
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [2, 0, 0, 0, 0, 0, 0, 0, 0, 0], Limits));
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [3, 0, 0, 0, 0, 0, 0, 0, 0, 0], Limits));
         Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [4, 0, 0, 0, 0, 0, 0], Limits)); // version 4: no context
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [5, 0, 0, 0, 1, 0, 0], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [5, 0, 0, 0, 0, 0, 0], Limits)); // version 5: no user check
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [6, 0, 0, 0, 1, 0, 0], Limits));
         // The second name would share more bytes than its base has, or have itself as its base.
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [5, 0, 0, 0, 0, 2, 0, 2, 16 + 2, 0, (byte)'a'], Limits));
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [5, 0, 0, 0, 0, 2, 0, 2, 1, 0, (byte)'a', 1, 1], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [6, 0, 0, 0, 0, 2, 0, 2, 16 + 2, 0, (byte)'a'], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [6, 0, 0, 0, 0, 2, 0, 2, 1, 0, (byte)'a', 1, 1], Limits));
         // A digit suffix whose value has more digits than it says, an unknown base code.
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [5, 0, 0, 0, 0, 1, 0, 3, 10], Limits));
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [5, 0, 0, 0, 0, 1, 2, 0], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [6, 0, 0, 0, 0, 1, 0, 3, 10], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [6, 0, 0, 0, 0, 1, 2, 0], Limits));
         // Two rows of name code 0 (each adding a name) for a table of one name.
-        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [5, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 0, 2, (byte)'a', 0, 0, 0, 0], Limits));
+        Assert.Throws<FormatException>(() => SessionStateCodec.Decode("s", [6, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 0, 2, (byte)'a', 0, 0, 0, 0], Limits));
     }
 
     /// <summary>The aggregates of a six-event session: byte counts, indexes into "/home", "login", "/cart".</summary>
@@ -229,7 +233,7 @@ public sealed class SessionStateCodecUnitTests
     private static byte[] NarrowValueWithoutTail(byte[] aggregates)
     {
         var w = new Packed();
-        w.B(5).B(4 | 8).H(0).H((ushort)aggregates.Length).B(0);
+        w.B(6).B(4 | 8).H(0).H((ushort)aggregates.Length).B(0);
         w.B(3).Raw("u-1"u8.ToArray());
         w.Names(wideIndex: false, "/home", "login", "/cart");
         return w.Raw(aggregates).Bytes();

@@ -1,0 +1,114 @@
+using AnomalyEngine.Core.Events;
+using AnomalyEngine.Core.Sessions;
+using AnomalyEngine.IntegrationTests.Infrastructure;
+using AnomalyEngine.State.Sessions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AnomalyEngine.IntegrationTests.State;
+
+/// <summary>
+/// The live user history (user_history.lua) must answer every check as the offline book does, or
+/// training would learn from other novelty than serving sees; and a session's recorded check must
+/// survive every later batch of the session script.
+/// </summary>
+public sealed class UserHistoryParityTests : IAsyncLifetime
+{
+    private ConnectionMultiplexer _redis = null!;
+    private RedisSessionStore _sessions = null!;
+    private UserHistoryStore _users = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await ConnectionMultiplexer.ConnectAsync(TestStore.Configuration);
+        var options = Options.Create(new SessionStoreOptions());
+        _sessions = new RedisSessionStore(_redis, options, TimeProvider.System);
+        _users = new UserHistoryStore(_redis, options);
+    }
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Lua_and_csharp_histories_answer_every_check_alike(int seed)
+    {
+        // Three users, sessions drawn again and again (a repeated check of one session), values from
+        // pools wider than the 16 remembered per attribute, ts that tie and go back.
+        var rng = new Random(seed);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var book = new UserHistoryBook();
+        var digests = new ushort[SessionContext.Count];
+        var novel = new int[SessionContext.Count];
+        var repeats = 0;
+        var seen = new HashSet<string>();
+        var ts = Events.T0;
+        for (var i = 0; i < 400; i++)
+        {
+            var user = $"u{rng.Next(3)}-{run}";
+            var session = $"s{rng.Next(150)}-{run}";
+            repeats += seen.Add(session) ? 0 : 1;
+            ts += rng.Next(4) == 0 ? -rng.Next(0, 5000) : rng.Next(0, 60_000);
+            var attributes = new Dictionary<string, string>();
+            if (rng.Next(6) > 0)
+            {
+                attributes["ip"] = $"10.{rng.Next(5)}.{rng.Next(8)}.{rng.Next(1, 255)}";
+            }
+            if (rng.Next(6) > 0)
+            {
+                attributes["device"] = $"device-{rng.Next(25)}";
+            }
+            if (rng.Next(6) > 0)
+            {
+                attributes["country"] = rng.Next(4) == 0 ? $"C{rng.Next(30)}" : "DE";
+            }
+            var e = new SessionEvent(session, ts, EventKind.View, "/", null, null, user, null, attributes);
+            UserHistory.Digests(e, digests);
+
+            var expected = book.Check(user, UserHistory.SessionTag(session), ts, digests);
+            var actual = await _users.CheckAsync("default", session, user, e);
+
+            Assert.True(expected == actual, $"check {i} ({session}, {user}): offline {expected}, live {actual}");
+            for (var a = 0; a < novel.Length; a++)
+            {
+                novel[a] += expected.IsNovel((ContextAttribute)a) ? 1 : 0;
+            }
+        }
+        // The run exercised what it claims: repeated sessions, and new as well as known values.
+        Assert.True(repeats > 100);
+        Assert.All(novel, n => Assert.InRange(n, 20, 380));
+    }
+
+    [Fact]
+    public async Task A_recorded_check_survives_later_batches_and_folds_and_the_first_one_stands()
+    {
+        var session = TestStore.SessionId("user-check");
+        var attributes = new Dictionary<string, string> { ["ip"] = "10.1.2.3", ["device"] = "desktop-chrome", ["country"] = "DE" };
+        SessionEvent E(int i) => new(session, Events.T0 + 1000 * i, EventKind.View, $"/p/{i % 9}", null, null, "u-1", $"id{i}", attributes);
+
+        await _sessions.ApplyAsync("default", session, [E(0)]);
+        Assert.True(await _sessions.RecordUserCheckAsync("default", session, new UserCheck(1 | 2, 7)));
+        Assert.False(await _sessions.RecordUserCheckAsync("default", session, new UserCheck(4, 9)));
+        // Past the tail cap, in batches: the script folds the tail and rewrites the whole value.
+        for (var i = 1; i < 150; i += 7)
+        {
+            var result = await _sessions.ApplyAsync("default", session, [.. Enumerable.Range(i, 7).Select(E)]);
+            Assert.Equal(new UserCheck(1 | 2, 7), result.Snapshot.State.UserCheck);
+        }
+        var read = await _sessions.GetAsync("default", session);
+        Assert.Equal((155L, new UserCheck(1 | 2, 7)), (read!.State.Events, read.State.UserCheck));
+    }
+
+    [Fact]
+    public async Task A_check_is_not_recorded_for_an_unknown_session_or_one_without_context()
+    {
+        var unknown = TestStore.SessionId("user-check-unknown");
+        Assert.False(await _sessions.RecordUserCheckAsync("default", unknown, new UserCheck(1, 1)));
+        Assert.Null(await _sessions.GetAsync("default", unknown));
+
+        var bare = TestStore.SessionId("user-check-bare");
+        await _sessions.ApplyAsync("default", bare, [new SessionEvent(bare, Events.T0, EventKind.View, "/", null, null, "u-1", "id0")]);
+        Assert.False(await _sessions.RecordUserCheckAsync("default", bare, new UserCheck(1, 1)));
+        Assert.Null((await _sessions.GetAsync("default", bare))!.State.UserCheck);
+    }
+}
