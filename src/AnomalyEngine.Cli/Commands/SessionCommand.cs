@@ -47,8 +47,9 @@ internal static class SessionCommand
         }
         if (s.UserHistory is { } h)
         {
-            var news = h.NewAttributes.Count == 0 ? "nothing" : string.Join(", ", h.NewAttributes);
-            AnsiConsole.MarkupLineInterpolated($"new for the user (after {h.EarlierSessions} earlier sessions): {news}");
+            var news = h.NewAttributes.Count == 0 ? "nothing" : string.Join(", ", h.NewAttributes.Select(a => a == "ip" ? "network (ip)" : a));
+            var earlier = h.EarlierSessions == 1 ? "1 earlier session" : $"{h.EarlierSessions} earlier sessions";
+            AnsiConsole.MarkupLineInterpolated($"new for the user (after {earlier}): {news}");
         }
 
         if (v.Reasons.Count > 0)

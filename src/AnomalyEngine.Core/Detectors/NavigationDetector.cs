@@ -74,10 +74,10 @@ public static class NavigationDetector
             long sessions = long.MaxValue;
             foreach (var (name, _) in s.Names)
             {
-                if (b.TryGetName(name, out var nb) && nb.Sessions < sessions)
+                if (b.TryGetName(name, out _) && b.RaritySessions(name) < sessions)
                 {
                     rarest = name;
-                    sessions = nb.Sessions;
+                    sessions = b.RaritySessions(name);
                 }
             }
             if (rarest is not null)
@@ -95,9 +95,9 @@ public static class NavigationDetector
             var rareNames = new List<(long Sessions, string Name)>();
             foreach (var (name, _) in s.Names)
             {
-                if (b.TryGetName(name, out var nb) && b.Rarity(nb) > cut)
+                if (b.TryGetName(name, out _) && b.Rarity(name) > cut)
                 {
-                    rareNames.Add((nb.Sessions, name));
+                    rareNames.Add((b.RaritySessions(name), name));
                 }
             }
             rareNames.Sort((x, y) => x.Sessions != y.Sessions ? x.Sessions.CompareTo(y.Sessions) : string.CompareOrdinal(x.Name, y.Name));

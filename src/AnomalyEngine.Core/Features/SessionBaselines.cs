@@ -93,6 +93,8 @@ public sealed class SessionBaselines
     private readonly Dictionary<string, TransitionBaseline> _transitions;
     private readonly Dictionary<string, double> _transitionSurprise;
     private readonly Dictionary<string, NameBaseline>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
+    private readonly Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> _familyLookup;
+    private readonly Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> _raritySessions;
     private readonly double _unigramDenominator;
     private readonly double _globalEndRate;
     private readonly Dictionary<ushort, DeviceBaseline> _devices;
@@ -112,7 +114,8 @@ public sealed class SessionBaselines
         NameSetTable? nameSets = null,
         IReadOnlyList<ContextBaseline>? context = null,
         IReadOnlyList<DeviceBaseline>? devices = null,
-        IReadOnlyList<UserHistoryBaseline>? userHistory = null)
+        IReadOnlyList<UserHistoryBaseline>? userHistory = null,
+        IReadOnlyDictionary<string, long>? families = null)
     {
         Sessions = sessions;
         NameSets = nameSets ?? NameSetTable.Empty;
@@ -177,6 +180,14 @@ public sealed class SessionBaselines
         }
         UnseenNameSurprise = -Math.Log(Unigram(null));
         UnseenNameRarity = -Math.Log(0.5 / (sessions + 1.0));
+        Families = families is null ? [] : new Dictionary<string, long>(families, StringComparer.Ordinal);
+        _familyLookup = Families.GetAlternateLookup<ReadOnlySpan<char>>();
+        var raritySessions = new Dictionary<string, long>(_names.Count, StringComparer.Ordinal);
+        foreach (var (name, n) in _names)
+        {
+            raritySessions[name] = Math.Max(n.Sessions, Families.GetValueOrDefault(NameFamily.Of(name)));
+        }
+        _raritySessions = raritySessions.GetAlternateLookup<ReadOnlySpan<char>>();
         var required = new List<KeyValuePair<string, NameBaseline>>();
         foreach (var (name, n) in _names)
         {
@@ -216,8 +227,34 @@ public sealed class SessionBaselines
     /// <summary>Smoothed share of all training events that have this name (add-½; null = unseen name).</summary>
     public double Unigram(NameBaseline? name) => ((name?.Events ?? 0) + 0.5) / _unigramDenominator;
 
-    /// <summary>−ln share of training sessions that contain the name (add-½): how rare a page or action is.</summary>
-    public double Rarity(NameBaseline? name) => name is null ? UnseenNameRarity : -Math.Log((name.Sessions + 0.5) / (Sessions + 1.0));
+    /// <summary>
+    /// Training sessions that contain a name of the same family (<see cref="NameFamily"/>), or the
+    /// name itself when it has no wider family: what its rarity counts. 0 for a name never seen
+    /// whose family was not seen either.
+    /// </summary>
+    public long RaritySessions(ReadOnlySpan<char> name)
+    {
+        if (_raritySessions.TryGetValue(name, out var sessions))
+        {
+            return sessions;
+        }
+        if (Families.Count == 0 || !NameFamily.IsTemplated(name))
+        {
+            return 0;
+        }
+        var length = NameFamily.MaxLength(name.Length);
+        var buffer = length <= 1024 ? stackalloc char[length] : new char[length];
+        return _familyLookup.TryGetValue(buffer[..NameFamily.Write(name, buffer)], out var family) ? family : 0;
+    }
+
+    /// <summary>
+    /// −ln share of training sessions that contain the name or another of its family (add-½): how
+    /// rare a page or action is. A product page never seen is as common as product pages are.
+    /// </summary>
+    public double Rarity(ReadOnlySpan<char> name) => -Math.Log((RaritySessions(name) + 0.5) / (Sessions + 1.0));
+
+    /// <summary>Training sessions per family of two or more names (<see cref="NameFamily"/>).</summary>
+    public Dictionary<string, long> Families { get; }
     /// <summary>Per-name baselines.</summary>
     public IReadOnlyDictionary<string, NameBaseline> Names => _names;
     /// <summary>Per-transition baselines, keyed like <see cref="Sessions.SessionState.Transitions"/>.</summary>

@@ -21,6 +21,8 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
     private readonly List<string[]> _sessionNames = [];
     private readonly ContextBaseline[] _context = new ContextBaseline[SessionContext.Count];
     private readonly Dictionary<string, (long Sessions, long IpChanged, long UserChecks, long NewNetworks)> _devices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _families = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _sessionFamilies = new(StringComparer.Ordinal);
     private readonly UserHistoryBaseline[] _userHistory = [UserHistoryBaseline.Empty(), UserHistoryBaseline.Empty(), UserHistoryBaseline.Empty()];
 
     /// <summary>Devices kept in the baselines, the most common first; rarer ones use the rate over all devices.</summary>
@@ -57,6 +59,18 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
                 acc.FailuresPerSession.Add(ns.Failures, _random);
             }
             acc.LogCounts.Add(Math.Log(1.0 + ns.Count), _random);
+        }
+        _sessionFamilies.Clear();
+        foreach (var name in final.Names.Keys)
+        {
+            if (NameFamily.IsTemplated(name))
+            {
+                _sessionFamilies.Add(NameFamily.Of(name));
+            }
+        }
+        foreach (var family in _sessionFamilies)
+        {
+            _families[family] = _families.GetValueOrDefault(family) + 1;
         }
         if (final.FirstName is { } first)
         {
@@ -209,7 +223,7 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
                 }
             }
         }
-        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs, BuildNameSets(byUse), _context, BuildDevices(), _userHistory);
+        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs, BuildNameSets(byUse), _context, BuildDevices(), _userHistory, _families);
     }
 
     /// <summary>The device value the state's device digest stands for at the session's end: its latest.</summary>

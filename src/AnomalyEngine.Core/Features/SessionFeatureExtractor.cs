@@ -83,7 +83,7 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
             {
                 unseenNames++;
             }
-            var rarity = b.Rarity(known ? nb : null);
+            var rarity = b.Rarity(name);
             if (rarity > rareCut)
             {
                 rareSum += rarity;

@@ -102,6 +102,15 @@ public sealed class BaselinesV1
     public List<ContextBaselineV1>? Context { get; set; }
     /// <summary>The most common devices and how often their sessions' ip changed (absent in older bundles).</summary>
     public List<DeviceBaselineV1>? Devices { get; set; }
+    /// <summary>Training sessions per family of names with a segment of digits (absent in older bundles).</summary>
+    public List<NameFamilyV1>? Families { get; set; }
+}
+
+/// <summary>One name family (<c>/product/{id}</c>) and the training sessions that held one of its names.</summary>
+public sealed class NameFamilyV1
+{
+    public string Family { get; set; } = "";
+    public long Sessions { get; set; }
 }
 
 /// <summary>One device's baseline.</summary>

@@ -27,6 +27,7 @@ public static class BundleMapper
                 Attribute = SessionContext.Key((ContextAttribute)a), Sessions = c.Sessions, ChangedSessions = c.ChangedSessions,
                 UserChecks = [.. b.UserHistory[a].Checks], UserNovel = [.. b.UserHistory[a].Novel],
             })],
+            Families = [.. b.Families.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => new NameFamilyV1 { Family = f.Key, Sessions = f.Value })],
             Devices = [.. b.Devices.Select(d => new DeviceBaselineV1
             {
                 Device = d.Device, Sessions = d.Sessions, IpChangedSessions = d.IpChangedSessions, UserChecks = d.UserChecks, NewNetworks = d.NewNetworks,
@@ -79,7 +80,7 @@ public static class BundleMapper
         return new SessionBaselines(dto.Sessions, dto.Alpha, dto.GapCenter, dto.GapScale, dto.TypicalGapCv, names, transitions, dto.PairNames, dto.PairSessions,
             new NameSetTable(dto.SetNames ?? [], (dto.NameSets ?? []).Select(c => new NameSetCount(c.Mask, c.Passes, c.Finals))),
             context?.Changes, dto.Devices?.Select(d => new DeviceBaseline(d.Device, d.Sessions, d.IpChangedSessions, d.UserChecks, d.NewNetworks)).ToList(),
-            context?.UserHistory);
+            context?.UserHistory, dto.Families?.ToDictionary(f => f.Family, f => f.Sessions, StringComparer.Ordinal));
     }
 
     private static (ContextBaseline[] Changes, UserHistoryBaseline[] UserHistory)? ContextFromDto(List<ContextBaselineV1>? dto)
