@@ -180,8 +180,9 @@ public sealed class SessionBaselines
         }
         UnseenNameSurprise = -Math.Log(Unigram(null));
         UnseenNameRarity = -Math.Log(0.5 / (sessions + 1.0));
-        Families = families is null ? [] : new Dictionary<string, long>(families, StringComparer.Ordinal);
-        _familyLookup = Families.GetAlternateLookup<ReadOnlySpan<char>>();
+        var familySessions = families is null ? [] : new Dictionary<string, long>(families, StringComparer.Ordinal);
+        Families = familySessions;
+        _familyLookup = familySessions.GetAlternateLookup<ReadOnlySpan<char>>();
         var raritySessions = new Dictionary<string, long>(_names.Count, StringComparer.Ordinal);
         foreach (var (name, n) in _names)
         {
@@ -253,8 +254,8 @@ public sealed class SessionBaselines
     /// </summary>
     public double Rarity(ReadOnlySpan<char> name) => -Math.Log((RaritySessions(name) + 0.5) / (Sessions + 1.0));
 
-    /// <summary>Training sessions per family of two or more names (<see cref="NameFamily"/>).</summary>
-    public Dictionary<string, long> Families { get; }
+    /// <summary>Training sessions per family of names with a segment of digits (<see cref="NameFamily"/>).</summary>
+    public IReadOnlyDictionary<string, long> Families { get; }
     /// <summary>Per-name baselines.</summary>
     public IReadOnlyDictionary<string, NameBaseline> Names => _names;
     /// <summary>Per-transition baselines, keyed like <see cref="Sessions.SessionState.Transitions"/>.</summary>

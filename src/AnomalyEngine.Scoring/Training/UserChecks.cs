@@ -7,8 +7,8 @@ namespace AnomalyEngine.Scoring.Training;
 /// The user history checks of a file's sessions, for offline replay. Live, each signed-in session
 /// is checked against its user's history in Redis when it becomes due; offline, one pass finds
 /// every session's due event with the reducer, runs the checks through a
-/// <see cref="UserHistoryBook"/> in the order of those events' ts across the file (the order the
-/// live store sees them in), and <see cref="SessionReplayer"/> sets each result on the state
+/// <see cref="UserHistoryBook"/> in the order of those events' ts across the file (live, the
+/// order they arrive in), and <see cref="SessionReplayer"/> sets each result on the state
 /// after that event. History is built from the file alone: whatever the file holds first is new.
 /// </summary>
 public sealed class UserChecks
@@ -16,9 +16,6 @@ public sealed class UserChecks
     private readonly Dictionary<string, (int EventIndex, UserCheck Check)> _bySession;
 
     private UserChecks(Dictionary<string, (int, UserCheck)> bySession) => _bySession = bySession;
-
-    /// <summary>No checks: sessions replay without user history.</summary>
-    public static UserChecks None { get; } = new([]);
 
     /// <summary>Sessions that were checked.</summary>
     public int Count => _bySession.Count;
