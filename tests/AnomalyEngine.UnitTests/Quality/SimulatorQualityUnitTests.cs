@@ -18,15 +18,16 @@ namespace AnomalyEngine.UnitTests.Quality;
 public sealed class SimulatorQualityUnitTests(ITestOutputHelper output)
 {
     private const double MaxFpr = 0.006;
-    private const double MinRocAuc = 0.985;
+    private const double MinRocAuc = 0.995;
 
-    // Recall floors per class; the subtle hijack is caught on desktops (an ip change there is rare),
-    // not on phones (roaming changes the ip too), about half of them.
+    // Recall floors per class. Since the name families (a rare product page no longer counts as
+    // rare as an email change) it printed 0.98 for the subtle hijack and 0.70 for the subtle account
+    // takeover, whose misses are victims without an earlier session in the file.
     private static readonly Dictionary<string, double> MinRecall = new()
     {
-        ["credential_stuffing"] = 0.95, ["scraper"] = 0.95, ["account_takeover"] = 0.9, ["card_testing"] = 0.95,
+        ["credential_stuffing"] = 0.95, ["scraper"] = 0.95, ["account_takeover"] = 0.95, ["card_testing"] = 0.95,
         ["session_hijack"] = 0.95, ["credential_stuffing_subtle"] = 0.9, ["scraper_subtle"] = 0.9,
-        ["card_testing_subtle"] = 0.8, ["session_hijack_subtle"] = 0.35,
+        ["card_testing_subtle"] = 0.9, ["session_hijack_subtle"] = 0.85, ["account_takeover_subtle"] = 0.5,
     };
 
     [Fact]
