@@ -57,7 +57,9 @@ internal sealed class Population
             return cached;
         }
         var rng = new SimRandom(_seed ^ 0x5EED_0001, index);
-        var id = "u_" + SimRandom.Mix((ulong)_seed * 31 + (ulong)index).ToString("x16", CultureInfo.InvariantCulture);
+        // The seed is mixed before the index is added: seed·31 + index made seed 12's user 31 + i the
+        // same id as seed 13's user i, so two seeds replayed into one server shared users' histories.
+        var id = "u_" + SimRandom.Mix(SimRandom.Mix((ulong)_seed) + (ulong)index).ToString("x16", CultureInfo.InvariantCulture);
         var country = Countries[rng.Pick(s_countryWeights)];
         var devices = rng.Chance(0.45)
             ? [Devices[rng.Pick(s_deviceWeights)], Devices[rng.Pick(s_deviceWeights)]]

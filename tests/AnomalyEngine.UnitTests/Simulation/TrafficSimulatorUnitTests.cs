@@ -41,6 +41,18 @@ public sealed class TrafficSimulatorUnitTests
         Assert.NotEqual(a.Select(s => s.StartTs), b.Select(s => s.StartTs));
     }
 
+    [Fact]
+    public void Different_seeds_have_different_users()
+    {
+        // Two seeds replayed into one server must not share users' histories (seed 12's user 31 + i
+        // was seed 13's user i once).
+        static HashSet<string> Users(long seed) => new TrafficSimulator(new SimulationOptions { Seed = seed, Sessions = 2000, Users = 100 })
+            .Generate().SelectMany(s => s.Events).Select(e => e.UserId).OfType<string>().ToHashSet();
+        var twelve = Users(12);
+        Assert.True(twelve.Count > 50);
+        Assert.Empty(twelve.Intersect(Users(13)));
+    }
+
     [Theory]
     [InlineData(0.02)]
     [InlineData(0.2)]
