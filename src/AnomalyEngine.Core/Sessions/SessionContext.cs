@@ -62,13 +62,20 @@ public static class SessionContext
     /// </summary>
     public static ushort Digest(string value)
     {
+        var h = Fnv1a(value);
+        var folded = (ushort)(h ^ (h >> 16));
+        return folded == 0 ? (ushort)1 : folded;
+    }
+
+    /// <summary>32-bit FNV-1a over the value's UTF-16 code units: stable across processes and versions, as stored digests must be.</summary>
+    internal static uint Fnv1a(string value)
+    {
         var h = 2166136261u;
         foreach (var c in value)
         {
             h = (h ^ c) * 16777619u;
         }
-        var folded = (ushort)(h ^ (h >> 16));
-        return folded == 0 ? (ushort)1 : folded;
+        return h;
     }
 
     /// <summary>Counts one event's attributes into the tracks; absent attributes leave their track as it is.</summary>

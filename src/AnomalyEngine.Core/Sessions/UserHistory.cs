@@ -88,13 +88,5 @@ public static class UserHistory
     /// this very session still counts as new when the session is checked again (a retry after a
     /// failed call), and the session is not counted twice.
     /// </summary>
-    public static uint SessionTag(string sessionId)
-    {
-        var h = 2166136261u;
-        foreach (var c in sessionId)
-        {
-            h = (h ^ c) * 16777619u;
-        }
-        return h;
-    }
+    public static uint SessionTag(string sessionId) => SessionContext.Fnv1a(sessionId);
 }
