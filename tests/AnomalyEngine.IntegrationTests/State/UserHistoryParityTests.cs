@@ -100,6 +100,18 @@ public sealed class UserHistoryParityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_tenants_keep_separate_histories_of_the_same_user_id()
+    {
+        var user = TestStore.SessionId("shared-user");
+        var attributes = new Dictionary<string, string> { ["ip"] = "10.1.2.3", ["device"] = "desktop-chrome", ["country"] = "DE" };
+        SessionEvent E(string session) => new(session, Events.T0, EventKind.View, "/", null, null, user, null, attributes);
+
+        await _users.CheckAsync("tenant-a", "s1", user, E("s1"));
+        Assert.Equal(new UserCheck(0, 1), await _users.CheckAsync("tenant-a", "s2", user, E("s2")));
+        Assert.Equal(new UserCheck(1 | 2 | 4, 0), await _users.CheckAsync("tenant-b", "s3", user, E("s3")));
+    }
+
+    [Fact]
     public async Task A_check_is_not_recorded_for_an_unknown_session_or_one_without_context()
     {
         var unknown = TestStore.SessionId("user-check-unknown");
