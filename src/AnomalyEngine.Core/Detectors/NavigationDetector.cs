@@ -74,10 +74,11 @@ public static class NavigationDetector
             long sessions = long.MaxValue;
             foreach (var (name, _) in s.Names)
             {
-                if (b.TryGetName(name, out _) && b.RaritySessions(name) < sessions)
+                var counted = b.TryGetName(name, out _) ? b.RaritySessions(name) : long.MaxValue;
+                if (counted < sessions)
                 {
                     rarest = name;
-                    sessions = b.RaritySessions(name);
+                    sessions = counted;
                 }
             }
             if (rarest is not null)

@@ -377,10 +377,13 @@ public sealed class SessionBaselines
         var rate = _ipChangeRate;
         if (deviceDigest != 0 && _devices.TryGetValue(deviceDigest, out var d))
         {
-            rate = (d.IpChangedSessions + DevicePriorWeight * _ipChangeRate) / (d.Sessions + DevicePriorWeight);
+            rate = ShrunkTowards(d.IpChangedSessions, d.Sessions, _ipChangeRate);
         }
         return -Math.Log(rate);
     }
+
+    /// <summary>A device's share <paramref name="part"/> / <paramref name="whole"/>, with <see cref="DevicePriorWeight"/> sessions at <paramref name="prior"/> added.</summary>
+    private static double ShrunkTowards(long part, long whole, double prior) => (part + DevicePriorWeight * prior) / (whole + DevicePriorWeight);
 
     /// <summary>Per <see cref="ContextAttribute"/>, how often returning users' sessions brought a new value.</summary>
     public UserHistoryBaseline[] UserHistory { get; }
@@ -400,7 +403,7 @@ public sealed class SessionBaselines
         var rate = UserHistory[(int)attribute].NovelRate(UserHistoryBaseline.BucketOf(check.PriorSessions));
         if (attribute == ContextAttribute.Ip && deviceDigest != 0 && _devices.TryGetValue(deviceDigest, out var d))
         {
-            rate = (d.NewNetworks + DevicePriorWeight * rate) / (d.UserChecks + DevicePriorWeight);
+            rate = ShrunkTowards(d.NewNetworks, d.UserChecks, rate);
         }
         return -Math.Log(rate);
     }

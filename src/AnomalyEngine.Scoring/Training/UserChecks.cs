@@ -23,7 +23,7 @@ public sealed class UserChecks
     /// <summary>Checks the sessions of a file (grouped by <see cref="SessionReplayer.Group"/>) in ts order of their due events.</summary>
     public static UserChecks Run(IReadOnlyList<KeyValuePair<string, List<SessionEvent>>> sessions, SessionLimits? limits = null)
     {
-        var due = new List<(long Ts, int Session, int EventIndex)>();
+        var due = new List<(long Ts, int Session, int EventIndex, string UserId)>();
         var reducer = new SessionReducer(limits ?? SessionLimits.Default);
         for (var i = 0; i < sessions.Count; i++)
         {
@@ -38,7 +38,7 @@ public sealed class UserChecks
             {
                 if (reducer.Apply(state, events[j]) && UserHistory.IsDue(state, events[j]))
                 {
-                    due.Add((events[j].Ts, i, j));
+                    due.Add((events[j].Ts, i, j, state.UserId!));
                     break;
                 }
             }
@@ -48,13 +48,11 @@ public sealed class UserChecks
         var book = new UserHistoryBook();
         var bySession = new Dictionary<string, (int, UserCheck)>(due.Count, StringComparer.Ordinal);
         Span<ushort> digests = stackalloc ushort[SessionContext.Count];
-        foreach (var (ts, i, j) in due)
+        foreach (var (ts, i, j, userId) in due)
         {
             var (id, events) = sessions[i];
-            var e = events[j];
-            UserHistory.Digests(e, digests);
-            // The user id the state holds then: the latest non-empty one up to the due event.
-            bySession[id] = (j, book.Check(LatestUser(events, j)!, UserHistory.SessionTag(id), ts, digests));
+            UserHistory.Digests(events[j], digests);
+            bySession[id] = (j, book.Check(userId, UserHistory.SessionTag(id), ts, digests));
         }
         return new UserChecks(bySession);
     }
@@ -81,17 +79,5 @@ public sealed class UserChecks
             }
         }
         return false;
-    }
-
-    private static string? LatestUser(List<SessionEvent> events, int upTo)
-    {
-        for (var j = upTo; j >= 0; j--)
-        {
-            if (!string.IsNullOrEmpty(events[j].UserId))
-            {
-                return events[j].UserId;
-            }
-        }
-        return null;
     }
 }
