@@ -45,6 +45,7 @@ internal sealed class LoadRunner(LoadOptions o, TextWriter progress)
         {
             traffic[w] = new SimulatedTraffic(o.RunId, w * slotsPer, slotsPer, o.EventsPerSession, o.EventIds, o.Seed * 7919 + w, o.AttackShare);
         }
+        using var quietGc = QuietGc.Enter();
         Stats.StartGcCount();
         using var reporter = new CancellationTokenSource();
         var report = ReportProgressAsync(start, reporter.Token);
