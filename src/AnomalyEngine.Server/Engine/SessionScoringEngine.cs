@@ -61,20 +61,39 @@ public sealed class SessionScoringEngine(RedisSessionStore store, UserHistorySto
 
     private async Task<SessionOutcome> ApplyAndScoreAsync(string tenant, IReadOnlyList<SessionEvent> sessionEvents, ISessionScorer scorer)
     {
-        var result = await store.ApplyAsync(tenant, sessionEvents[0].SessionId, sessionEvents);
+        var sessionId = sessionEvents[0].SessionId;
+        var due = DueEvent(sessionEvents);
+        var batchUser = due is null ? null : LatestUserId(sessionEvents);
+        // Where one node holds every key (a single Redis or Garnet), the apply also checks the
+        // session against its user's history when this batch makes it due: one call, not three.
+        var result = await store.ApplyAsync(tenant, sessionId, sessionEvents, batchUser is null ? null : new UserCheckRequest(batchUser, due!));
         var state = result.Snapshot.State;
-        if (state.UserCheck is null && state.UserId is { } user && DueEvent(sessionEvents) is { } due)
+        if (state.UserCheck is null && state.UserId is { } user && due is not null)
         {
-            // Once per signed-in session: two more round trips (the user's key lives apart from the
-            // session's on a cluster). A crash between them repeats the check, which answers the same.
-            var check = await users.CheckAsync(tenant, state.SessionId, user, due);
-            await store.RecordUserCheckAsync(tenant, state.SessionId, check);
+            // Not checked by the apply (on a cluster the user's key lives in another slot; or the
+            // state's user came from an earlier batch): two more round trips, once per signed-in
+            // session. A crash between them repeats the check, which answers the same.
+            var check = await users.CheckAsync(tenant, sessionId, user, due);
+            await store.RecordUserCheckAsync(tenant, sessionId, check);
             state.UserCheck = check;
         }
         var verdict = scorer.Score(state, final: false);
         // Raised before returning, so an alert the caller is told about is already durable in Redis.
         var alertCursor = verdict.Anomalous ? await alerts.RaiseAsync(tenant, verdict, sessionEvents[^1]) : null;
         return new SessionOutcome(verdict, sessionEvents[^1], result.Snapshot, alertCursor);
+    }
+
+    /// <summary>The batch's latest user id (the one the state keeps), or null.</summary>
+    private static string? LatestUserId(IReadOnlyList<SessionEvent> sessionEvents)
+    {
+        for (var i = sessionEvents.Count - 1; i >= 0; i--)
+        {
+            if (!string.IsNullOrEmpty(sessionEvents[i].UserId))
+            {
+                return sessionEvents[i].UserId;
+            }
+        }
+        return null;
     }
 
     /// <summary>

@@ -29,20 +29,53 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
 
     /// <summary>
     /// Applies events of one session, in the order given (callers sort by ts, stable), and returns
-    /// the state after them.
+    /// the state after them. With <paramref name="check"/>, where one node holds every key (a single
+    /// Redis or Garnet, not a cluster), the same call also checks the session against the user's
+    /// history when the batch made it due (<c>apply_then_check.lua</c>), and the state returned
+    /// carries the answer; otherwise the caller checks it (<see cref="UserHistoryStore"/>,
+    /// <see cref="RecordUserCheckAsync"/>).
     /// </summary>
-    public async Task<SessionApplyResult> ApplyAsync(string tenant, string sessionId, IReadOnlyList<SessionEvent> events)
+    public async Task<SessionApplyResult> ApplyAsync(string tenant, string sessionId, IReadOnlyList<SessionEvent> events, UserCheckRequest? check = null)
     {
-        RedisKey[] keys = [RedisKeys.Session(tenant, sessionId)];
-        var args = new RedisValue[7 + ArgsPerEvent * events.Count];
-        args[0] = (long)options.Value.InactivityTimeout.TotalMilliseconds;
-        args[1] = _limits.PathCap;
-        args[2] = _limits.NameCap;
-        args[3] = _limits.TransitionCap;
-        args[4] = _limits.EventIdCap;
-        args[5] = _limits.TailCap;
-        args[6] = events.Count;
-        var a = 7;
+        var applyCount = 7 + ArgsPerEvent * events.Count;
+        RedisResult[] result;
+        if (check is { } c && OneNode)
+        {
+            var checkArgs = UserHistoryStore.Arguments(sessionId, c.At, options.Value);
+            var args = new RedisValue[2 + applyCount + checkArgs.Length];
+            args[0] = applyCount;
+            WriteApplyArguments(events, args, 1);
+            args[1 + applyCount] = c.UserId;
+            checkArgs.CopyTo(args, 2 + applyCount);
+            RedisKey[] keys = [RedisKeys.Session(tenant, sessionId), RedisKeys.UserHistory(tenant, c.UserId)];
+            result = (RedisResult[])(await StoreScripts.ApplyThenCheck.EvaluateAsync(Db, keys, args).ConfigureAwait(false))!;
+        }
+        else
+        {
+            var args = new RedisValue[applyCount];
+            WriteApplyArguments(events, args, 0);
+            result = (RedisResult[])(await StoreScripts.ApplyEvents.EvaluateAsync(Db, [RedisKeys.Session(tenant, sessionId)], args).ConfigureAwait(false))!;
+        }
+        ReadOnlyMemory<byte> packed = (RedisValue)result[2];
+        var state = SessionStateCodec.Decode(sessionId, packed.Span, _limits);
+        if (result.Length > 4)
+        {
+            state.UserCheck = UserHistoryStore.Answer(result[4], result[5]);
+        }
+        return new SessionApplyResult(new SessionSnapshot(state, ExpiresAt((long)result[3])), (int)result[0], (int)result[1]);
+    }
+
+    /// <summary>apply_events.lua's arguments, from <paramref name="at"/> on.</summary>
+    private void WriteApplyArguments(IReadOnlyList<SessionEvent> events, RedisValue[] args, int at)
+    {
+        args[at] = (long)options.Value.InactivityTimeout.TotalMilliseconds;
+        args[at + 1] = _limits.PathCap;
+        args[at + 2] = _limits.NameCap;
+        args[at + 3] = _limits.TransitionCap;
+        args[at + 4] = _limits.EventIdCap;
+        args[at + 5] = _limits.TailCap;
+        args[at + 6] = events.Count;
+        var a = at + 7;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
@@ -58,11 +91,12 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
                 args[a++] = SessionContext.ValueOf(e.Attributes, (ContextAttribute)c) is { } v ? (int)SessionContext.Digest(v) : RedisValue.EmptyString;
             }
         }
-        var result = (RedisResult[])(await StoreScripts.ApplyEvents.EvaluateAsync(Db, keys, args).ConfigureAwait(false))!;
-        ReadOnlyMemory<byte> packed = (RedisValue)result[2];
-        var state = SessionStateCodec.Decode(sessionId, packed.Span, _limits);
-        return new SessionApplyResult(new SessionSnapshot(state, ExpiresAt((long)result[3])), (int)result[0], (int)result[1]);
     }
+
+    // Whether every node the connection knows is a standalone server: one holds all keys, so a
+    // script may touch a session and its user's history (a cluster forbids keys of two slots).
+    private bool OneNode => _oneNode ??= redis.GetServers().All(s => s.ServerType == ServerType.Standalone);
+    private bool? _oneNode;
 
     /// <summary>
     /// Records the session's user history check in its state (once: a session that holds one keeps

@@ -1,3 +1,4 @@
+using AnomalyEngine.Core.Events;
 using AnomalyEngine.Core.Sessions;
 
 namespace AnomalyEngine.State.Sessions;
@@ -12,3 +13,6 @@ public sealed record SessionSnapshot(SessionState State, long ExpiresAt);
 /// <param name="Applied">Events counted.</param>
 /// <param name="Duplicates">Events skipped because their event_id was already counted.</param>
 public sealed record SessionApplyResult(SessionSnapshot Snapshot, int Applied, int Duplicates);
+
+/// <summary>A user history check the caller would make after an apply: for this user, at this event.</summary>
+public readonly record struct UserCheckRequest(string UserId, SessionEvent At);

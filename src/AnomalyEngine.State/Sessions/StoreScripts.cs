@@ -43,7 +43,28 @@ internal sealed class StoreScript
     }
 
     /// <summary>Loads a script shipped as an embedded resource.</summary>
-    public static StoreScript Load(string name)
+    public static StoreScript Load(string name) => new(ReadResource(name));
+
+    /// <summary>
+    /// Loads a script that runs others: each line <c>--[[name.lua]]</c> of it becomes the text of
+    /// that script (apply_then_check.lua wraps each in a function of its own KEYS and ARGV).
+    /// </summary>
+    public static StoreScript Compose(string name, params string[] parts)
+    {
+        var text = ReadResource(name);
+        foreach (var part in parts)
+        {
+            var placeholder = "--[[" + part + "]]";
+            if (!text.Contains(placeholder, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"{name} has no place for {part}");
+            }
+            text = text.Replace(placeholder, ReadResource(part), StringComparison.Ordinal);
+        }
+        return new StoreScript(text);
+    }
+
+    private static string ReadResource(string name)
     {
         var assembly = typeof(StoreScript).Assembly;
         string? resource = null;
@@ -56,7 +77,7 @@ internal sealed class StoreScript
         }
         using var stream = assembly.GetManifestResourceStream(resource ?? throw new InvalidOperationException("missing script " + name))!;
         using var reader = new StreamReader(stream);
-        return new StoreScript(reader.ReadToEnd());
+        return reader.ReadToEnd();
     }
 }
 
@@ -67,4 +88,5 @@ internal static class StoreScripts
     public static readonly StoreScript ReadSession = StoreScript.Load("read_session.lua");
     public static readonly StoreScript SessionUserMark = StoreScript.Load("session_user_mark.lua");
     public static readonly StoreScript UserHistory = StoreScript.Load("user_history.lua");
+    public static readonly StoreScript ApplyThenCheck = StoreScript.Compose("apply_then_check.lua", "apply_events.lua", "user_history.lua", "session_user_mark.lua");
 }

@@ -19,18 +19,28 @@ public sealed class UserHistoryStore(IConnectionMultiplexer redis, IOptions<Sess
     /// </summary>
     public async Task<UserCheck> CheckAsync(string tenant, string sessionId, string userId, SessionEvent e)
     {
+        var result = (RedisResult[])(await StoreScripts.UserHistory.EvaluateAsync(redis.GetDatabase(), [RedisKeys.UserHistory(tenant, userId)], Arguments(sessionId, e, options.Value)).ConfigureAwait(false))!;
+        return Answer(result[0], result[1]);
+    }
+
+    /// <summary>user_history.lua's arguments for checking a session at event <paramref name="e"/>.</summary>
+    internal static RedisValue[] Arguments(string sessionId, SessionEvent e, SessionStoreOptions options)
+    {
         var digests = new ushort[SessionContext.Count];
         UserHistory.Digests(e, digests);
         var args = new RedisValue[4 + SessionContext.Count];
         args[0] = UserHistory.SessionTag(sessionId);
         args[1] = e.Ts;
-        args[2] = (long)options.Value.UserHistoryRetention.TotalMilliseconds;
+        args[2] = (long)options.UserHistoryRetention.TotalMilliseconds;
         args[3] = UserHistory.ValuesPerAttribute;
         for (var a = 0; a < digests.Length; a++)
         {
             args[4 + a] = digests[a] == 0 ? RedisValue.EmptyString : (int)digests[a];
         }
-        var result = (RedisResult[])(await StoreScripts.UserHistory.EvaluateAsync(redis.GetDatabase(), [RedisKeys.UserHistory(tenant, userId)], args).ConfigureAwait(false))!;
-        return new UserCheck((byte)(int)result[1], Math.Min((int)result[0], UserHistory.MaxPriorSessions));
+        return args;
     }
+
+    /// <summary>The check from the script's reply: earlier sessions, novel bits.</summary>
+    internal static UserCheck Answer(RedisResult priorSessions, RedisResult novel)
+        => new((byte)(int)novel, Math.Min((int)priorSessions, UserHistory.MaxPriorSessions));
 }

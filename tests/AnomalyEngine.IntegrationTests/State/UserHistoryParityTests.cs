@@ -80,6 +80,48 @@ public sealed class UserHistoryParityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_call_apply_then_check_leaves_what_the_three_calls_leave()
+    {
+        // Twin sessions of twin users, the same batches: one asking the apply to check it (one call
+        // where one node holds both keys), one through apply, check and mark. A guest batch first
+        // (nothing to check), the sign-in, then a batch from elsewhere (checked already).
+        var run = TestStore.SessionId("one-call");
+        SessionEvent E(string session, int i, string? user, string ip) => new(session, Events.T0 + 1000 * i, EventKind.View, $"/p/{i}", null, null, user, $"id{i}",
+            new Dictionary<string, string> { ["ip"] = ip, ["device"] = "desktop-chrome", ["country"] = "DE" });
+        (string Ip, bool SignedIn)[] batches = [("10.1.2.3", false), ("10.1.2.3", true), ("203.0.113.9", true)];
+        var checks = new List<UserCheck?>[2];
+        var checkedInApply = false;
+        for (var path = 0; path < 2; path++)
+        {
+            var session = $"{run}-{path}";
+            var user = $"{run}-user-{path}";
+            await _users.CheckAsync("default", $"{session}-earlier", user, E(session, 0, user, "10.9.9.9"));
+            checks[path] = [];
+            for (var b = 0; b < batches.Length; b++)
+            {
+                var e = E(session, b + 1, batches[b].SignedIn ? user : null, batches[b].Ip);
+                var request = path == 0 && batches[b].SignedIn ? new UserCheckRequest(user, e) : (UserCheckRequest?)null;
+                var state = (await _sessions.ApplyAsync("default", session, [e], request)).Snapshot.State;
+                // At the sign-in, before any check here: whether the apply's own call checked it.
+                checkedInApply |= path == 0 && b == 1 && state.UserCheck is not null;
+                if (state.UserCheck is null && state.UserId is not null)
+                {
+                    state.UserCheck = await _users.CheckAsync("default", session, user, e);
+                    Assert.True(await _sessions.RecordUserCheckAsync("default", session, state.UserCheck.Value));
+                }
+                checks[path].Add(state.UserCheck);
+            }
+            checks[path].Add((await _sessions.GetAsync("default", session))!.State.UserCheck);
+            // The user's history after it: a later session from the last batch's network finds it new.
+            checks[path].Add(await _users.CheckAsync("default", $"{session}-next", user, E(session, 9, user, "203.0.113.9")));
+        }
+        Assert.Equal(checks[1], checks[0]);
+        Assert.Equal([null, new UserCheck(1, 1), new UserCheck(1, 1), new UserCheck(1, 1), new UserCheck(1, 2)], checks[0]);
+        // A single Redis or Garnet makes it one call; a cluster, the three.
+        Assert.Equal(_redis.GetServers().All(s => s.ServerType == ServerType.Standalone), checkedInApply);
+    }
+
+    [Fact]
     public async Task A_recorded_check_survives_later_batches_and_folds_and_the_first_one_stands()
     {
         var session = TestStore.SessionId("user-check");
