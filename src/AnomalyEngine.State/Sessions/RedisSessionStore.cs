@@ -95,7 +95,26 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
 
     // Whether every node the connection knows is a standalone server: one holds all keys, so a
     // script may touch a session and its user's history (a cluster forbids keys of two slots).
-    private bool OneNode => _oneNode ??= redis.GetServers().All(s => s.ServerType == ServerType.Standalone);
+    // Decided once every server is connected (before that a server's type is not known yet, and
+    // the three calls work on any store).
+    private bool OneNode
+    {
+        get
+        {
+            if (_oneNode is { } known)
+            {
+                return known;
+            }
+            var servers = redis.GetServers();
+            if (servers.Length == 0 || !servers.All(s => s.IsConnected))
+            {
+                return false;
+            }
+            _oneNode = servers.All(s => s.ServerType == ServerType.Standalone);
+            return _oneNode.Value;
+        }
+    }
+
     private bool? _oneNode;
 
     /// <summary>
