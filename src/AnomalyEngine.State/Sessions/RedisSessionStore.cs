@@ -41,12 +41,11 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, IOptions<Ses
         RedisResult[] result;
         if (check is { } c && OneNode)
         {
-            var checkArgs = UserHistoryStore.Arguments(sessionId, c.At, options.Value);
-            var args = new RedisValue[2 + applyCount + checkArgs.Length];
+            var args = new RedisValue[2 + applyCount + UserHistoryStore.ArgumentCount];
             args[0] = applyCount;
             WriteApplyArguments(events, args, 1);
             args[1 + applyCount] = c.UserId;
-            checkArgs.CopyTo(args, 2 + applyCount);
+            UserHistoryStore.WriteArguments(sessionId, c.At, options.Value, args, 2 + applyCount);
             RedisKey[] keys = [RedisKeys.Session(tenant, sessionId), RedisKeys.UserHistory(tenant, c.UserId)];
             result = (RedisResult[])(await StoreScripts.ApplyThenCheck.EvaluateAsync(Db, keys, args).ConfigureAwait(false))!;
         }

@@ -19,25 +19,28 @@ public sealed class UserHistoryStore(IConnectionMultiplexer redis, IOptions<Sess
     /// </summary>
     public async Task<UserCheck> CheckAsync(string tenant, string sessionId, string userId, SessionEvent e)
     {
-        var result = (RedisResult[])(await StoreScripts.UserHistory.EvaluateAsync(redis.GetDatabase(), [RedisKeys.UserHistory(tenant, userId)], Arguments(sessionId, e, options.Value)).ConfigureAwait(false))!;
+        var args = new RedisValue[ArgumentCount];
+        WriteArguments(sessionId, e, options.Value, args, 0);
+        var result = (RedisResult[])(await StoreScripts.UserHistory.EvaluateAsync(redis.GetDatabase(), [RedisKeys.UserHistory(tenant, userId)], args).ConfigureAwait(false))!;
         return Answer(result[0], result[1]);
     }
 
-    /// <summary>user_history.lua's arguments for checking a session at event <paramref name="e"/>.</summary>
-    internal static RedisValue[] Arguments(string sessionId, SessionEvent e, SessionStoreOptions options)
+    /// <summary>How many arguments user_history.lua takes.</summary>
+    internal const int ArgumentCount = 4 + SessionContext.Count;
+
+    /// <summary>user_history.lua's arguments for checking a session at event <paramref name="e"/>, from <paramref name="at"/> on.</summary>
+    internal static void WriteArguments(string sessionId, SessionEvent e, SessionStoreOptions options, RedisValue[] args, int at)
     {
-        var digests = new ushort[SessionContext.Count];
+        Span<ushort> digests = stackalloc ushort[SessionContext.Count];
         UserHistory.Digests(e, digests);
-        var args = new RedisValue[4 + SessionContext.Count];
-        args[0] = UserHistory.SessionTag(sessionId);
-        args[1] = e.Ts;
-        args[2] = (long)options.UserHistoryRetention.TotalMilliseconds;
-        args[3] = UserHistory.ValuesPerAttribute;
+        args[at] = UserHistory.SessionTag(sessionId);
+        args[at + 1] = e.Ts;
+        args[at + 2] = (long)options.UserHistoryRetention.TotalMilliseconds;
+        args[at + 3] = UserHistory.ValuesPerAttribute;
         for (var a = 0; a < digests.Length; a++)
         {
-            args[4 + a] = digests[a] == 0 ? RedisValue.EmptyString : (int)digests[a];
+            args[at + 4 + a] = digests[a] == 0 ? RedisValue.EmptyString : (int)digests[a];
         }
-        return args;
     }
 
     /// <summary>The check from the script's reply: earlier sessions, novel bits.</summary>
