@@ -25,6 +25,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 # shellcheck source=../scripts/lib/ports.sh
 source "scripts/lib/ports.sh"
+# shellcheck source=../scripts/lib/cpu-steal.sh
+source "scripts/lib/cpu-steal.sh"
 
 DURATION=20 SOAK=60 BENCH=0 TRAIN=1 UPDATE_DOC=0
 while [ $# -gt 0 ]; do
@@ -141,12 +143,15 @@ SAMPLER_PID=$!
 TARGET="http://127.0.0.1:$GRPC_PORT"
 
 run_load() { # name, args...
-  local name=$1; shift
+  local name=$1 before; shift
+  before=$(cpu_ticks)
   $CLI load --target "$TARGET" "$@" | tee "$WORK/$name.out" | grep -v '^  t=' || true
   grep '^LOAD_RESULT ' "$WORK/$name.out" | tail -1 | cut -d' ' -f2- >"$WORK/$name.json"
   [ -s "$WORK/$name.json" ] || { echo "load $name produced no result" >&2; exit 1; }
+  steal_percent "$before" "$(cpu_ticks)" >"$WORK/$name.steal"
 }
 j() { jq -r "$2" "$WORK/$1.json"; }
+steal() { echo "VM CPU steal $(cat "$WORK/$1.steal") %"; }
 
 log "stream --max: batch $STREAM_BATCH, window $STREAM_WINDOW, $SESSIONS sessions, ${DURATION}s"
 run_load stream --mode stream --max --batch "$STREAM_BATCH" --window "$STREAM_WINDOW" --concurrency "$STREAM_CONCURRENCY" \
@@ -278,13 +283,13 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "| measure | value | target | |"
   echo "|---|---|---|---|"
   echo "| (a) limit: redis-benchmark EVALSHA apply_events.lua, 1 event/call, ${LIMIT_PROCS}x${LIMIT_CLIENTS} clients, -P $LIMIT_PIPELINE | $(printf '%.0f' "$LIMIT_RPS") events/s (Redis time $LIMIT_US µs/call) | | |"
-  echo "| (b) TrackStream --max, batch $STREAM_BATCH, window $STREAM_WINDOW | $(printf '%.0f' "$STREAM_EPS") events/s (Redis time $STREAM_US µs/call); p50 $(j stream .p50_ms) ms, p99 $(j stream .p99_ms) ms per batch; errors $(j stream .errors), unscored $(j stream .unscored) | | |"
+  echo "| (b) TrackStream --max, batch $STREAM_BATCH, window $STREAM_WINDOW | $(printf '%.0f' "$STREAM_EPS") events/s (Redis time $STREAM_US µs/call); p50 $(j stream .p50_ms) ms, p99 $(j stream .p99_ms) ms per batch; errors $(j stream .errors), unscored $(j stream .unscored); $(steal stream) | | |"
   echo "| engine / limit | $(printf '%.3f' "$RATIO") | ≥ $TARGET_RATIO, every event scored | $(verdict "$RATIO >= $TARGET_RATIO && $(j stream .unscored) == 0 && $(j stream .errors) == 0") |"
-  echo "| unary Track at $UNARY_RATE events/s ($UNARY_CONCURRENCY callers, lean client) | $(j unary .events_per_second) events/s; p50 $(j unary .p50_ms), p90 $(j unary .p90_ms), p99 $(j unary .p99_ms), p99.9 $(j unary .p999_ms), max $(j unary .max_ms) ms; errors $(j unary .errors); load tool's own GC pauses $(j unary .load_gc_pause_ms) ms | p99 ≤ $TARGET_P99_MS ms | $(verdict "$(j unary .p99_ms) <= $TARGET_P99_MS") |"
-  echo "| the same with Grpc.Net.Client as the load tool's client | $(j unary_grpc .events_per_second) events/s; p50 $(j unary_grpc .p50_ms), p90 $(j unary_grpc .p90_ms), p99 $(j unary_grpc .p99_ms), p99.9 $(j unary_grpc .p999_ms), max $(j unary_grpc .max_ms) ms; errors $(j unary_grpc .errors); load tool's own GC pauses $(j unary_grpc .load_gc_pause_ms) ms | (for comparison) | |"
+  echo "| unary Track at $UNARY_RATE events/s ($UNARY_CONCURRENCY callers, lean client) | $(j unary .events_per_second) events/s; p50 $(j unary .p50_ms), p90 $(j unary .p90_ms), p99 $(j unary .p99_ms), p99.9 $(j unary .p999_ms), max $(j unary .max_ms) ms; errors $(j unary .errors); load tool's own GC pauses $(j unary .load_gc_pause_ms) ms; $(steal unary) | p99 ≤ $TARGET_P99_MS ms | $(verdict "$(j unary .p99_ms) <= $TARGET_P99_MS") |"
+  echo "| the same with Grpc.Net.Client as the load tool's client | $(j unary_grpc .events_per_second) events/s; p50 $(j unary_grpc .p50_ms), p90 $(j unary_grpc .p90_ms), p99 $(j unary_grpc .p99_ms), p99.9 $(j unary_grpc .p999_ms), max $(j unary_grpc .max_ms) ms; errors $(j unary_grpc .errors); load tool's own GC pauses $(j unary_grpc .load_gc_pause_ms) ms; $(steal unary_grpc) | (for comparison) | |"
   echo "| live state, session of 50 events (with event ids) | $STATE_IDS B ($STATE_PARTS) | ≤ $TARGET_STATE_BYTES B | $(verdict "$STATE_IDS <= $TARGET_STATE_BYTES") |"
   echo "| live state, session of 50 events (no event ids) | $STATE_NOIDS B | ≤ $TARGET_STATE_BYTES B | $(verdict "$STATE_NOIDS <= $TARGET_STATE_BYTES") |"
-  echo "| server RSS over ${SOAK}s at $UNARY_RATE events/s | 2nd-quarter median $((RSS_Q2 / 1024)) MiB → last-quarter median $((RSS_Q4 / 1024)) MiB ($(calc "$RSS_GROWTH * 100" | xargs printf '%+.1f') %), max $((RSS_MAX / 1024)) MiB; soak p99 $(j soak .p99_ms) ms | flat (< $(calc "$TARGET_RSS_GROWTH * 100") % growth) over 300 s | $(verdict "$RSS_GROWTH < $TARGET_RSS_GROWTH")$([ "$SOAK" -lt 300 ] && echo " (only ${SOAK}s)") |"
+  echo "| server RSS over ${SOAK}s at $UNARY_RATE events/s | 2nd-quarter median $((RSS_Q2 / 1024)) MiB → last-quarter median $((RSS_Q4 / 1024)) MiB ($(calc "$RSS_GROWTH * 100" | xargs printf '%+.1f') %), max $((RSS_MAX / 1024)) MiB; soak p99 $(j soak .p99_ms) ms; $(steal soak) | flat (< $(calc "$TARGET_RSS_GROWTH * 100") % growth) over 300 s | $(verdict "$RSS_GROWTH < $TARGET_RSS_GROWTH")$([ "$SOAK" -lt 300 ] && echo " (only ${SOAK}s)") |"
   echo "| event → alert at $SOAK_SUBSCRIBERS subscribers (the soak: $UNARY_RATE events/s, $SOAK_ATTACK_SHARE attack sessions) | $(j soak .alerts.raised) alerts, $(j soak .alerts.deliveries) deliveries, $(j soak .alerts.missed) missing; p50 $(j soak .alerts.p50_ms), p90 $(j soak .alerts.p90_ms), p99 $(j soak .alerts.p99_ms), p99.9 $(j soak .alerts.p999_ms), max $(j soak .alerts.max_ms) ms | p99 ≤ $TARGET_ALERT_P99_MS ms, none missing | $(verdict "$(j soak .alerts.p99_ms) <= $TARGET_ALERT_P99_MS && $(j soak .alerts.missed) == 0") |"
   if [ -n "$TRAIN_S" ]; then
     echo "| training on 1,000,000 events | $(printf '%.1f' "$TRAIN_S") s ($TRAIN_NOTE) | ≤ $TARGET_TRAIN_S s | $(verdict "$TRAIN_S <= $TARGET_TRAIN_S") |"

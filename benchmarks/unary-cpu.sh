@@ -13,12 +13,14 @@
 #   --load-client K  the load tool's unary client, lean or grpc (default lean; see `load --client`)
 # Builds nothing: run `dotnet build AnomalyEngine.sln -c Release` first, or copy a build elsewhere to keep it
 # as the "before" side. Prints one line: label, load average, calls, µs of CPU per call (server, client,
-# redis), p50/p90/p99 ms. Starts its own redis-server and server, and stops them.
+# redis), p50/p90/p99 ms, and the VM's CPU steal over the same period. Starts its own redis-server and server, and stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 # shellcheck source=../scripts/lib/ports.sh
 source "scripts/lib/ports.sh"
+# shellcheck source=../scripts/lib/cpu-steal.sh
+source "scripts/lib/cpu-steal.sh"
 
 SERVER_DIR="$ROOT/src/AnomalyEngine.Server/bin/Release/net10.0"
 CLI_DIR="$ROOT/src/AnomalyEngine.Cli/bin/Release/net10.0"
@@ -52,6 +54,7 @@ trap cleanup EXIT
 # utime + stime of a process, in clock ticks.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+
 REDIS_PORT=$(free_port 6900)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
   --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log"
@@ -77,16 +80,16 @@ CLIENT_PID=$!
 # generator), and a second before the end.
 sleep $((WARMUP + 1))
 LOAD_A=$(cut -d' ' -f1 /proc/loadavg)
-S0=$(ticks "$SERVER_PID") C0=$(ticks "$CLIENT_PID") R0=$(ticks "$REDIS_PID") T0=$(date +%s.%N)
+S0=$(ticks "$SERVER_PID") C0=$(ticks "$CLIENT_PID") R0=$(ticks "$REDIS_PID") T0=$(date +%s.%N) M0=$(cpu_ticks)
 sleep $((DURATION - 2))
-S1=$(ticks "$SERVER_PID") C1=$(ticks "$CLIENT_PID") R1=$(ticks "$REDIS_PID") T1=$(date +%s.%N)
+S1=$(ticks "$SERVER_PID") C1=$(ticks "$CLIENT_PID") R1=$(ticks "$REDIS_PID") T1=$(date +%s.%N) M1=$(cpu_ticks)
 wait "$CLIENT_PID" || true
 CLIENT_PID=""
 RESULT=$(grep '^LOAD_RESULT ' "$WORK/load.out" | cut -d' ' -f2-) || { cat "$WORK/load.out"; exit 1; }
 HZ=$(getconf CLK_TCK)
-awk -v l="$LABEL" -v la="$LOAD_A" -v s="$((S1 - S0))" -v c="$((C1 - C0))" -v r="$((R1 - R0))" -v t0="$T0" -v t1="$T1" -v hz="$HZ" \
+awk -v l="$LABEL" -v la="$LOAD_A" -v s="$((S1 - S0))" -v c="$((C1 - C0))" -v r="$((R1 - R0))" -v t0="$T0" -v t1="$T1" -v hz="$HZ" -v steal="$(steal_percent "$M0" "$M1")" \
   -v eps="$(jq -r .events_per_second <<<"$RESULT")" -v p50="$(jq -r .p50_ms <<<"$RESULT")" -v p90="$(jq -r .p90_ms <<<"$RESULT")" -v p99="$(jq -r .p99_ms <<<"$RESULT")" \
   -v err="$(jq -r .errors <<<"$RESULT")" 'BEGIN {
     calls = eps * (t1 - t0); us = 1e6 / hz / calls
-    printf "%-10s load %5s  %6.0f calls  cpu/call us: server %4.0f  client %4.0f  redis %4.0f  |  p50 %6.3f  p90 %6.3f  p99 %7.3f ms  errors %s\n",
-      l, la, calls, s * us, c * us, r * us, p50, p90, p99, err }'
+    printf "%-10s load %5s  %6.0f calls  cpu/call us: server %4.0f  client %4.0f  redis %4.0f  |  p50 %6.3f  p90 %6.3f  p99 %7.3f ms  errors %s  steal %s %%\n",
+      l, la, calls, s * us, c * us, r * us, p50, p90, p99, err, steal }'
