@@ -135,7 +135,7 @@ log "(b) engine: server on 127.0.0.1:$GRPC_PORT against the same redis-server"
     Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$GRPC_PORT" Logging__LogLevel__Default=Warning \
     dotnet "$SERVER_DLL" >"$WORK/server.log" 2>&1 ) &
 SERVER_PID=$!
-wait_port "$GRPC_PORT" || { cat "$WORK/server.log"; echo "server did not start" >&2; exit 1; }
+wait_own_port "$GRPC_PORT" "$SERVER_PID" || { cat "$WORK/server.log"; echo "server not listening on $GRPC_PORT (port taken?)" >&2; exit 1; }
 ( while kill -0 "$SERVER_PID" 2>/dev/null; do
     echo "$(date +%s.%N | cut -c1-14) $(awk '/VmRSS/ { print $2 }' /proc/$SERVER_PID/status 2>/dev/null)"; sleep 1
   done ) >"$WORK/rss.log" &

@@ -65,13 +65,7 @@ GRPC_PORT=$(free_port 51800)
     Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$GRPC_PORT" Logging__LogLevel__Default=Warning \
     Model__BundlePath="$ROOT/models/default" $SERVER_ENV dotnet AnomalyEngine.Server.dll >"$WORK/server.log" 2>&1 ) &
 SERVER_PID=$!
-# The port must be our server's: another process may take it between free_port and the bind.
-for _ in $(seq 300); do
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; echo "server exited (port $GRPC_PORT taken?)" >&2; exit 1; }
-  ss -ltnpH "sport = :$GRPC_PORT" 2>/dev/null | grep -q "pid=$SERVER_PID," && break
-  sleep 0.1
-done
-ss -ltnpH "sport = :$GRPC_PORT" | grep -q "pid=$SERVER_PID," || { echo "server not listening on $GRPC_PORT" >&2; exit 1; }
+wait_own_port "$GRPC_PORT" "$SERVER_PID" || { cat "$WORK/server.log"; echo "server not listening on $GRPC_PORT (port taken?)" >&2; exit 1; }
 
 env $CLI_ENV dotnet "$CLI_DIR/anomaly-engine.dll" load --target "http://127.0.0.1:$GRPC_PORT" --mode unary --client "$LOAD_CLIENT" --rate "$RATE" \
   --concurrency "$CONCURRENCY" --sessions 10000 --warmup "$WARMUP" --duration "$DURATION" --run-id "u$$" >"$WORK/load.out" 2>&1 &

@@ -46,7 +46,7 @@ URL="http://127.0.0.1:$PORT"
 ) >"$WORK/server.log" 2>&1 &
 SERVER=$!
 PIDS+=("$SERVER")
-for _ in $(seq 150); do grep -q "Now listening on" "$WORK/server.log" && break; sleep 0.2; done
+wait_own_port "$PORT" "$SERVER" || { cat "$WORK/server.log"; echo "server not listening on $PORT (port taken?)" >&2; exit 1; }
 echo "== server pid $SERVER on $URL, store: $STORE, soak: ${SECONDS_TOTAL}s"
 
 # Memory sampler: RSS in MiB every 5 s.

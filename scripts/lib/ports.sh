@@ -2,6 +2,8 @@
 # Sourced helpers for loopback ports.
 #   free_port FIRST   prints the first port from FIRST on (up to FIRST+500) that nothing listens on
 #   wait_port PORT    waits up to 30 s until something listens on PORT
+#   wait_own_port PORT PID  waits up to 30 s until process PID itself listens on PORT; fails at once
+#                     when PID exits (another process may take a port between free_port and the bind)
 
 free_port() {
   local p
@@ -13,5 +15,14 @@ free_port() {
 
 wait_port() {
   for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+
+wait_own_port() {
+  for _ in $(seq 300); do
+    kill -0 "$2" 2>/dev/null || return 1
+    ss -ltnpH "sport = :$1" 2>/dev/null | grep -q "pid=$2," && return 0
+    sleep 0.1
+  done
   return 1
 }
