@@ -78,6 +78,7 @@ verdict() { if [ "$(awk "BEGIN { print ($1) ? 1 : 0 }")" = 1 ]; then echo met; e
 
 command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null || { echo "needs redis-server and redis-benchmark (apt-get install redis-server)" >&2; exit 1; }
 command -v jq >/dev/null || { echo "needs jq (apt-get install jq)" >&2; exit 1; }
+command -v ss >/dev/null || { echo "needs ss (apt-get install iproute2)" >&2; exit 1; }
 
 log "build (Release)"
 dotnet build AnomalyEngine.sln -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
@@ -92,7 +93,7 @@ log "machine: $(nproc) cores, $CPU, $MEM; load average $LOAD_START; $(dotnet --v
 REDIS_PORT=$(free_port 6700)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
   --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log"
-wait_port "$REDIS_PORT"
+wait_daemon_port "$REDIS_PORT" "$WORK/redis.pid" || { cat "$WORK/redis.log"; echo "redis-server not listening on $REDIS_PORT (port taken?)" >&2; exit 1; }
 RCLI="redis-cli -p $REDIS_PORT"
 
 # ---------------------------------------------------------------- (a) the limit

@@ -58,7 +58,7 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 REDIS_PORT=$(free_port 6900)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
   --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log"
-wait_port "$REDIS_PORT"
+wait_daemon_port "$REDIS_PORT" "$WORK/redis.pid" || { cat "$WORK/redis.log"; echo "redis-server not listening on $REDIS_PORT (port taken?)" >&2; exit 1; }
 REDIS_PID=$(cat "$WORK/redis.pid")
 GRPC_PORT=$(free_port 51800)
 ( cd "$SERVER_DIR" && exec env Redis__Configuration="127.0.0.1:$REDIS_PORT" \
