@@ -54,7 +54,6 @@ trap cleanup EXIT
 # utime + stime of a process, in clock ticks.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-
 REDIS_PORT=$(free_port 6900)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
   --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log"

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # CPU steal of this machine: time the hypervisor ran something else while a vCPU wanted to run.
-# The shared VM's slow phases show up here (25 % steal with a p99 of 13 ms, ~0 % with 1.4-2.5 ms),
-# so the benchmarks print it beside every latency they measure.
+# The shared VM's slow phases show up here, so the benchmarks print it beside every latency they
+# measure (docs/performance.md, "The VM's CPU steal and the unary p99").
 
 # "total steal" in clock ticks, from the machine-wide line of /proc/stat.
 cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9 }' /proc/stat; }
