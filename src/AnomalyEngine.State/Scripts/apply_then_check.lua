@@ -2,7 +2,8 @@
 -- call: apply_events.lua, then user_history.lua and session_user_mark.lua, exactly as the three
 -- calls would. Only where one node holds both keys (a single Redis or Garnet): on a cluster the
 -- user's history lives in another slot and the engine makes the three calls. The three scripts are
--- inserted below as functions when the store loads this one (StoreScripts.ApplyThenCheck).
+-- inserted below as functions when the store loads this one (StoreScript.Load replaces each
+-- include line with the script it names).
 --
 -- KEYS[1] the session's packed state, KEYS[2] the user's history.
 -- ARGV[1] n, how many arguments apply_events.lua takes; [2 .. n+1] those arguments; [n+2] the user
@@ -22,26 +23,14 @@ local function session_user_mark(KEYS, ARGV)
 --[[session_user_mark.lua]]
 end
 
+--[[packed_user_field.lua]]
+
 -- The user id of a packed state (layout 6) that holds context and no check yet; nil otherwise.
 local function unchecked_user(raw)
-  local byte = string.byte
-  local flags = byte(raw, 2)
+  local flags = string.byte(raw, 2)
   if flags >= 64 or flags % 64 < 32 or flags % 8 < 4 then return nil end
-  local pos = 5
-  if flags % 16 >= 8 then pos = pos + 2 end
-  local rows = byte(raw, pos)
-  pos = pos + 1
-  if rows > 0 then
-    if flags % 32 >= 16 then pos = pos + 8 else pos = pos + 6 end
-  end
-  local len = byte(raw, pos)
-  if flags % 4 >= 2 then
-    len = len + 256 * byte(raw, pos + 1)
-    pos = pos + 2
-  else
-    pos = pos + 1
-  end
-  return string.sub(raw, pos, pos + len - 1)
+  local at, len = packed_user_field(raw, flags)
+  return string.sub(raw, at, at + len - 1)
 end
 
 local n = tonumber(ARGV[1])

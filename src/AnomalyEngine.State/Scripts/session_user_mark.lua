@@ -7,6 +7,8 @@
 -- [2] the user's earlier sessions (at most 255).
 -- Returns 1 when recorded, 0 when the session already holds a check (the first one stands), is
 -- unknown or has no context (a check needs one).
+--[[packed_user_field.lua]]
+
 local key = KEYS[1]
 local raw = redis.call('GET', key)
 if not raw then return 0 end
@@ -14,25 +16,8 @@ local byte = string.byte
 if byte(raw, 1) ~= 6 then return redis.error_reply('unknown session state version') end
 local flags = byte(raw, 2)
 if flags >= 64 or flags % 64 < 32 then return 0 end
--- B version, B flags, H k, [H aggregates' length], B rows, [last row's ts: 6 bytes, or a d], [user id].
-local pos = 5
-if flags % 16 >= 8 then pos = pos + 2 end
-local rows = byte(raw, pos)
-pos = pos + 1
-if rows > 0 then
-  if flags % 32 >= 16 then pos = pos + 8 else pos = pos + 6 end
-end
-if flags % 8 >= 4 then
-  local len = byte(raw, pos)
-  if flags % 4 >= 2 then
-    len = len + 256 * byte(raw, pos + 1)
-    pos = pos + 2
-  else
-    pos = pos + 1
-  end
-  pos = pos + len
-end
-pos = pos + 9 -- the context: H×3 digests, B×3 changes
+local user_at, user_len = packed_user_field(raw, flags)
+local pos = user_at + user_len + 9 -- past the user id and the context: H×3 digests, B×3 changes
 local ttl = redis.call('PTTL', key)
 if ttl <= 0 then return 0 end
 local check = string.char(tonumber(ARGV[1]), tonumber(ARGV[2]))

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using StackExchange.Redis;
 
 namespace AnomalyEngine.State.Sessions;
@@ -15,7 +16,7 @@ namespace AnomalyEngine.State.Sessions;
 /// again. Works the same on Redis and Garnet; SCRIPT LOAD is avoided because on a cluster it must
 /// go to the node that owns the key, which EVAL does by itself.
 /// </remarks>
-internal sealed class StoreScript
+internal sealed partial class StoreScript
 {
     private StoreScript(string text)
     {
@@ -42,27 +43,17 @@ internal sealed class StoreScript
         }
     }
 
-    /// <summary>Loads a script shipped as an embedded resource.</summary>
-    public static StoreScript Load(string name) => new(ReadResource(name));
-
     /// <summary>
-    /// Loads a script that runs others: each line <c>--[[name.lua]]</c> of it becomes the text of
-    /// that script (apply_then_check.lua wraps each in a function of its own KEYS and ARGV).
+    /// Loads a script shipped as an embedded resource. Each line <c>--[[name.lua]]</c> in it becomes
+    /// that script's text, resolved the same way: apply_then_check.lua wraps whole scripts in
+    /// functions so, and scripts share helpers such as packed_user_field.lua.
     /// </summary>
-    public static StoreScript Compose(string name, params string[] parts)
-    {
-        var text = ReadResource(name);
-        foreach (var part in parts)
-        {
-            var placeholder = "--[[" + part + "]]";
-            if (!text.Contains(placeholder, StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException($"{name} has no place for {part}");
-            }
-            text = text.Replace(placeholder, ReadResource(part), StringComparison.Ordinal);
-        }
-        return new StoreScript(text);
-    }
+    public static StoreScript Load(string name) => new(Resolve(name));
+
+    private static string Resolve(string name) => Include().Replace(ReadResource(name), m => Resolve(m.Groups[1].Value));
+
+    [GeneratedRegex(@"--\[\[([a-z_]+\.lua)\]\]")]
+    private static partial Regex Include();
 
     private static string ReadResource(string name)
     {
@@ -88,5 +79,5 @@ internal static class StoreScripts
     public static readonly StoreScript ReadSession = StoreScript.Load("read_session.lua");
     public static readonly StoreScript SessionUserMark = StoreScript.Load("session_user_mark.lua");
     public static readonly StoreScript UserHistory = StoreScript.Load("user_history.lua");
-    public static readonly StoreScript ApplyThenCheck = StoreScript.Compose("apply_then_check.lua", "apply_events.lua", "user_history.lua", "session_user_mark.lua");
+    public static readonly StoreScript ApplyThenCheck = StoreScript.Load("apply_then_check.lua");
 }
