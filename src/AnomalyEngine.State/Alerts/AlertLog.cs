@@ -16,8 +16,8 @@ namespace AnomalyEngine.State.Alerts;
 /// </summary>
 public sealed class AlertLog(IConnectionMultiplexer redis, IOptions<AlertOptions> options, IOptions<SessionStoreOptions> sessions)
 {
-    private static readonly string AppendScript = Load("alert_append.lua");
-    private static readonly string ReadScript = Load("alert_read.lua");
+    private static readonly string AppendScript = StoreScript.Load("alert_append.lua").Text;
+    private static readonly string ReadScript = StoreScript.Load("alert_read.lua").Text;
 
     /// <summary>How long a session's last alerted severity is remembered after it was last seen anomalous.</summary>
     public TimeSpan DedupWindow => options.Value.DedupWindow > sessions.Value.InactivityTimeout ? options.Value.DedupWindow : sessions.Value.InactivityTimeout;
@@ -119,13 +119,4 @@ public sealed class AlertLog(IConnectionMultiplexer redis, IOptions<AlertOptions
     }
 
     private IDatabase Db => redis.GetDatabase();
-
-    private static string Load(string name)
-    {
-        var assembly = typeof(AlertLog).Assembly;
-        var resource = assembly.GetManifestResourceNames().Single(n => n.EndsWith("." + name, StringComparison.Ordinal));
-        using var stream = assembly.GetManifestResourceStream(resource)!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
 }
