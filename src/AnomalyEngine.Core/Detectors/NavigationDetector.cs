@@ -149,6 +149,7 @@ public static class NavigationDetector
             }
         }
         ExplainNameSet(ctx, reasons);
+        ExplainCountProfile(ctx, reasons);
 
         var exit = ctx.Surprise("nav_exit_surprise");
         if (exit >= ExplainContext.MinSurprise && s.LastName is { } lastName)
@@ -278,5 +279,46 @@ public static class NavigationDetector
             evidence["nearest_sessions"] = nearHeld.ToString();
         }
         ctx.Add(reasons, "NAV_UNSEEN_COMBINATION", DetectorNames.Navigation, message, Math.Max(held, ended), evidence);
+    }
+
+    private static void ExplainCountProfile(ExplainContext ctx, List<Reason> reasons)
+    {
+        var surprise = ctx.Surprise("nav_count_profile");
+        var table = ctx.Baselines.CountProfiles;
+        if (surprise < ExplainContext.MinSurprise)
+        {
+            return;
+        }
+        var nearest = table.Nearest(ctx.State, out _);
+        if (nearest < 0)
+        {
+            return;
+        }
+        var counts = new byte[table.Names.Length];
+        table.CountsOf(ctx.State, counts);
+        var near = table.Profiles[nearest];
+        // The names that set it apart, costliest first: those whose count nearly never varies.
+        var differing = new List<int>();
+        for (var i = 0; i < table.Names.Length; i++)
+        {
+            if (counts[i] != near.Counts[i])
+            {
+                differing.Add(i);
+            }
+        }
+        differing.Sort((x, y) => table.Weights[y].CompareTo(table.Weights[x]));
+        var shown = differing.GetRange(0, Math.Min(4, differing.Count));
+        var parts = shown.Select(i =>
+            $"{table.Names[i]} {counts[i]}× where it had {near.Counts[i]}× (the count of {table.Names[i]} is other than usual in {ExplainContext.Fmt(100 * Math.Exp(-table.Weights[i]), "0.##")}% of training sessions)");
+        var message = $"ended with counts no training session ended with: {string.Join("; ", parts)}"
+            + (differing.Count > shown.Count ? $" (+{differing.Count - shown.Count} more names)" : "")
+            + $", against the nearest that {near.Sessions} training sessions ended with";
+        ctx.Add(reasons, "NAV_UNUSUAL_COUNTS", DetectorNames.Navigation, message, surprise, new()
+        {
+            ["names"] = string.Join(",", differing.Select(i => table.Names[i])),
+            ["counts"] = string.Join(",", differing.Select(i => counts[i].ToString())),
+            ["nearest_counts"] = string.Join(",", differing.Select(i => near.Counts[i].ToString())),
+            ["nearest_sessions"] = near.Sessions.ToString(),
+        });
     }
 }

@@ -134,6 +134,16 @@ public static class FeatureSchema
     /// </summary>
     public const int UserNovelty = 37;
 
+    /// <summary>
+    /// How far the name counts of an ended session are from those any training session ended with
+    /// (<see cref="CountProfileTable"/>): ln(1 + the summed cost of the names whose count differs
+    /// from the nearest training profile). The log keeps a rare normal family far from all others
+    /// (HDFS: a block re-replicated three times, cost ~35) from stretching the tail the threshold is
+    /// fitted to. Final verdicts only (0 for live ones): it compares with every profile, and counts
+    /// still grow while the session runs.
+    /// </summary>
+    public const int NavCountProfileDistance = 38;
+
     /// <summary>A name counts towards <see cref="NavRareNameSum"/> when fewer than 1 in this many training sessions contain it.</summary>
     public const double RareNameSessionsPerOccurrence = 50;
 
@@ -146,7 +156,7 @@ public static class FeatureSchema
     public const int ModelInputCount = 24;
 
     /// <summary>Number of features.</summary>
-    public const int Count = 38;
+    public const int Count = 39;
 
     private static readonly string[] NameTable =
     [
@@ -160,6 +170,7 @@ public static class FeatureSchema
         "nav_name_set_novelty", "nav_final_name_set_novelty",
         "ctx_ip_change_rarity", "ctx_device_changes", "ctx_country_changes",
         "user_new_network", "user_new_device", "user_new_country", "user_novelty",
+        "nav_count_profile_distance",
     ];
 
     /// <summary>Feature names in vector order.</summary>

@@ -115,10 +115,12 @@ public sealed class SessionBaselines
         IReadOnlyList<ContextBaseline>? context = null,
         IReadOnlyList<DeviceBaseline>? devices = null,
         IReadOnlyList<UserHistoryBaseline>? userHistory = null,
-        IReadOnlyDictionary<string, long>? families = null)
+        IReadOnlyDictionary<string, long>? families = null,
+        CountProfileTable? countProfiles = null)
     {
         Sessions = sessions;
         NameSets = nameSets ?? NameSetTable.Empty;
+        CountProfiles = countProfiles ?? CountProfileTable.Empty;
         if (context is not null && context.Count != SessionContext.Count)
         {
             throw new ArgumentException($"context baselines need one entry per attribute ({SessionContext.Count})");
@@ -353,6 +355,9 @@ public sealed class SessionBaselines
 
     /// <summary>Which combinations of the common names training sessions held.</summary>
     public NameSetTable NameSets { get; }
+
+    /// <summary>The name counts training sessions ended with.</summary>
+    public CountProfileTable CountProfiles { get; }
 
     /// <summary>Per <see cref="ContextAttribute"/>, how training sessions carried and changed it (zeros for older bundles).</summary>
     public ContextBaseline[] Context { get; }

@@ -19,6 +19,7 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
     private readonly Reservoir _gapCvs = new();
     private long _sessions;
     private readonly List<string[]> _sessionNames = [];
+    private readonly List<long[]> _sessionCounts = [];
     private readonly ContextBaseline[] _context = new ContextBaseline[SessionContext.Count];
     private readonly Dictionary<string, (long Sessions, long IpChanged, long UserChecks, long NewNetworks)> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _families = new(StringComparer.Ordinal);
@@ -43,6 +44,7 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
             }
         }
         _sessionNames.Add([.. present]);
+        _sessionCounts.Add([.. present.Select(n => final.Names[n].Count)]);
         foreach (var (name, ns) in final.Names)
         {
             if (name == SessionState.OverflowKey)
@@ -223,7 +225,9 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
                 }
             }
         }
-        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs, BuildNameSets(byUse), _context, BuildDevices(), _userHistory, _families);
+        var nameSets = BuildNameSets(byUse);
+        return new SessionBaselines(_sessions, alpha, gapCenter, gapScale, _gapCvs.Quantile(0.5), names, transitions, pairNames, pairs, nameSets, _context, BuildDevices(), _userHistory, _families,
+            BuildCountProfiles(nameSets));
     }
 
     /// <summary>The device value the state's device digest stands for at the session's end: its latest.</summary>
@@ -292,6 +296,26 @@ public sealed class SessionBaselinesBuilder(int seed, double alpha = 1.0)
             }
         }
         return new NameSetTable(setNames, kept);
+    }
+
+    /// <summary>Each session's final counts of the name-set table's names.</summary>
+    private CountProfileTable BuildCountProfiles(NameSetTable sets)
+    {
+        var finals = new List<byte[]>(_sessionNames.Count);
+        for (var s = 0; s < _sessionNames.Count; s++)
+        {
+            var counts = new byte[sets.Names.Length];
+            for (var k = 0; k < _sessionNames[s].Length; k++)
+            {
+                var i = sets.IndexOf(_sessionNames[s][k]);
+                if (i >= 0)
+                {
+                    counts[i] = (byte)Math.Min(_sessionCounts[s][k], CountProfileTable.MaxCount);
+                }
+            }
+            finals.Add(counts);
+        }
+        return CountProfileTable.Build(sets.Names, finals);
     }
 
     private NameAccumulator Name(string name)

@@ -12,8 +12,11 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
     /// <summary>The baselines compared against.</summary>
     public SessionBaselines Baselines { get; } = baselines;
 
-    /// <summary>Fills <paramref name="features"/> (length ≥ <see cref="FeatureSchema.Count"/>).</summary>
-    public void Extract(SessionState s, Span<double> features)
+    /// <summary>
+    /// Fills <paramref name="features"/> (length ≥ <see cref="FeatureSchema.Count"/>) for a live
+    /// verdict, or for the final verdict of an ended session when <paramref name="final"/> is set.
+    /// </summary>
+    public void Extract(SessionState s, Span<double> features, bool final = false)
     {
         if (features.Length < FeatureSchema.Count)
         {
@@ -179,6 +182,10 @@ public sealed class SessionFeatureExtractor(SessionBaselines baselines)
             }
         }
         features[FeatureSchema.NavCountDeficit] = Math.Sqrt(deficit);
+        if (final)
+        {
+            features[FeatureSchema.NavCountProfileDistance] = Math.Log(1.0 + b.CountProfiles.Distance(s));
+        }
 
         // Durations and timing.
         var elapsedMs = Math.Max(0, s.LastTs - s.FirstTs);

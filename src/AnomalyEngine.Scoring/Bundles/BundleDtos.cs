@@ -104,6 +104,17 @@ public sealed class BaselinesV1
     public List<DeviceBaselineV1>? Devices { get; set; }
     /// <summary>Training sessions per family of names with a segment of digits (absent in older bundles).</summary>
     public List<NameFamilyV1>? Families { get; set; }
+    /// <summary>Cost of a differing count per name of <see cref="SetNames"/> (absent in older bundles).</summary>
+    public List<double>? CountWeights { get; set; }
+    /// <summary>The name counts training sessions ended with.</summary>
+    public List<CountProfileV1>? CountProfiles { get; set; }
+}
+
+/// <summary>One count profile: the names of <see cref="BaselinesV1.SetNames"/> that occurred, with their counts.</summary>
+public sealed class CountProfileV1
+{
+    public Dictionary<string, int> Counts { get; set; } = [];
+    public long Sessions { get; set; }
 }
 
 /// <summary>One name family (<c>/product/{id}</c>) and the training sessions that held one of its names.</summary>

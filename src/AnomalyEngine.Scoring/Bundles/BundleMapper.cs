@@ -27,6 +27,8 @@ public static class BundleMapper
                 Attribute = SessionContext.Key((ContextAttribute)a), Sessions = c.Sessions, ChangedSessions = c.ChangedSessions,
                 UserChecks = [.. b.UserHistory[a].Checks], UserNovel = [.. b.UserHistory[a].Novel],
             })],
+            CountWeights = [.. b.CountProfiles.Weights],
+            CountProfiles = [.. b.CountProfiles.Profiles.Select(p => new CountProfileV1 { Counts = ProfileCounts(b.CountProfiles.Names, p), Sessions = p.Sessions })],
             Families = [.. b.Families.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => new NameFamilyV1 { Family = f.Key, Sessions = f.Value })],
             Devices = [.. b.Devices.Select(d => new DeviceBaselineV1
             {
@@ -80,7 +82,49 @@ public static class BundleMapper
         return new SessionBaselines(dto.Sessions, dto.Alpha, dto.GapCenter, dto.GapScale, dto.TypicalGapCv, names, transitions, dto.PairNames, dto.PairSessions,
             new NameSetTable(dto.SetNames ?? [], (dto.NameSets ?? []).Select(c => new NameSetCount(c.Mask, c.Passes, c.Finals))),
             context?.Changes, dto.Devices?.Select(d => new DeviceBaseline(d.Device, d.Sessions, d.IpChangedSessions, d.UserChecks, d.NewNetworks)).ToList(),
-            context?.UserHistory, dto.Families?.ToDictionary(f => f.Family, f => f.Sessions, StringComparer.Ordinal));
+            context?.UserHistory, dto.Families?.ToDictionary(f => f.Family, f => f.Sessions, StringComparer.Ordinal),
+            CountProfilesFromDto(dto));
+    }
+
+    private static Dictionary<string, int> ProfileCounts(string[] names, CountProfile p)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (p.Counts[i] != 0)
+            {
+                counts[names[i]] = p.Counts[i];
+            }
+        }
+        return counts;
+    }
+
+    private static CountProfileTable? CountProfilesFromDto(BaselinesV1 dto)
+    {
+        if (dto.CountWeights is null)
+        {
+            return null;
+        }
+        var names = dto.SetNames ?? [];
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Count; i++)
+        {
+            index[names[i]] = i;
+        }
+        var profiles = (dto.CountProfiles ?? []).Select(p =>
+        {
+            var counts = new byte[names.Count];
+            foreach (var (name, count) in p.Counts)
+            {
+                if (!index.TryGetValue(name, out var i) || count is < 1 or > CountProfileTable.MaxCount)
+                {
+                    throw new InvalidDataException($"count profile entry \"{name}\": {count} is not a count 1–{CountProfileTable.MaxCount} of a set name");
+                }
+                counts[i] = (byte)count;
+            }
+            return new CountProfile(counts, p.Sessions);
+        });
+        return new CountProfileTable(names, dto.CountWeights, profiles);
     }
 
     private static (ContextBaseline[] Changes, UserHistoryBaseline[] UserHistory)? ContextFromDto(List<ContextBaselineV1>? dto)

@@ -91,7 +91,7 @@ public sealed class ScoringModel
     /// <summary>Computes features, their standardized form and component values. Allocation-free without a supervised model.</summary>
     public void ComputeComponents(SessionState state, bool final, Span<double> features, Span<double> z, Span<double> values)
     {
-        Extractor.Extract(state, features);
+        Extractor.Extract(state, features, final);
         ComponentsFromFeatures(features, GroupOf(state, final), z, values);
     }
 

@@ -227,12 +227,12 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
                 {
                     continue;
                 }
-                AddRow(rowExtractor, state, f, rows);
+                AddRow(rowExtractor, state, false, f, rows);
                 rowBuckets.Add((byte)bucket);
             }
             if (last is not null)
             {
-                AddRow(rowExtractor, last, f, rows);
+                AddRow(rowExtractor, last, true, f, rows);
                 rowBuckets.Add(finalMarker);
             }
             Report(progress, "prefix features", i, fit.Count);
@@ -364,12 +364,12 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
                 last = state;
                 if (keep >= 1.0 || sampler.NextDouble() < keep)
                 {
-                    rows.Add(StandardizedRow(extractor, standardizer, state, groups.Of(state.Events), f, z, false));
+                    rows.Add(StandardizedRow(extractor, standardizer, state, groups.Of(state.Events), f, z, false, false));
                 }
             }
             if (last is not null)
             {
-                rows.Add(StandardizedRow(extractor, standardizer, last, groups.Count, f, z, false));
+                rows.Add(StandardizedRow(extractor, standardizer, last, groups.Count, f, z, true, false));
             }
         }
         // Anomalous side: prefixes from the second half of each session on, where the anomaly has
@@ -386,19 +386,19 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
                 {
                     continue;
                 }
-                rows.Add(StandardizedRow(extractor, standardizer, state, groups.Of(state.Events), f, z, true));
+                rows.Add(StandardizedRow(extractor, standardizer, state, groups.Of(state.Events), f, z, false, true));
             }
             if (last is not null)
             {
-                rows.Add(StandardizedRow(extractor, standardizer, last, groups.Count, f, z, true));
+                rows.Add(StandardizedRow(extractor, standardizer, last, groups.Count, f, z, true, true));
             }
         }
         return rows;
     }
 
-    private static FeatureRow StandardizedRow(SessionFeatureExtractor extractor, FeatureStandardizer standardizer, SessionState state, int group, double[] f, double[] z, bool label)
+    private static FeatureRow StandardizedRow(SessionFeatureExtractor extractor, FeatureStandardizer standardizer, SessionState state, int group, double[] f, double[] z, bool final, bool label)
     {
-        extractor.Extract(state, f);
+        extractor.Extract(state, f, final);
         standardizer.Standardize(f, group, z);
         var row = new float[f.Length];
         for (var k = 0; k < f.Length; k++)
@@ -408,9 +408,9 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
         return new FeatureRow { Features = row, Label = label };
     }
 
-    private static void AddRow(SessionFeatureExtractor extractor, SessionState state, double[] f, List<float> rows)
+    private static void AddRow(SessionFeatureExtractor extractor, SessionState state, bool final, double[] f, List<float> rows)
     {
-        extractor.Extract(state, f);
+        extractor.Extract(state, f, final);
         for (var k = 0; k < f.Length; k++)
         {
             rows.Add((float)f[k]);
