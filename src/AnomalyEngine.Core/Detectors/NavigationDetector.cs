@@ -309,10 +309,10 @@ public static class NavigationDetector
         differing.Sort((x, y) => table.Weights[y].CompareTo(table.Weights[x]));
         var shown = differing.GetRange(0, Math.Min(4, differing.Count));
         var parts = shown.Select(i =>
-            $"{table.Names[i]} {counts[i]}× where it had {near.Counts[i]}× (the count of {table.Names[i]} is other than usual in {ExplainContext.Fmt(100 * Math.Exp(-table.Weights[i]), "0.##")}% of training sessions)");
+            $"{table.Names[i]} {counts[i]}× against {near.Counts[i]}× in the nearest ({table.Names[i]}'s count is unusual in {ExplainContext.Fmt(100 * Math.Exp(-table.Weights[i]), "0.##")}% of training sessions)");
         var message = $"ended with counts no training session ended with: {string.Join("; ", parts)}"
             + (differing.Count > shown.Count ? $" (+{differing.Count - shown.Count} more names)" : "")
-            + $", against the nearest that {near.Sessions} training sessions ended with";
+            + $"; the nearest is how {near.Sessions} training sessions ended";
         ctx.Add(reasons, "NAV_UNUSUAL_COUNTS", DetectorNames.Navigation, message, surprise, new()
         {
             ["names"] = string.Join(",", differing.Select(i => table.Names[i])),

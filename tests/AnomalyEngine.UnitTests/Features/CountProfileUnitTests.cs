@@ -121,7 +121,7 @@ public sealed class CountProfileUnitTests
         Assert.Equal("recv", reason.Evidence["names"]);
         Assert.Equal("4", reason.Evidence["counts"]);
         Assert.Equal("3", reason.Evidence["nearest_counts"]);
-        Assert.Contains("recv 4× where it had 3×", reason.Message);
+        Assert.Contains("recv 4× against 3× in the nearest (recv's count is unusual in ", reason.Message);
 
         // A count for a name the table does not have is refused at load, naming the file.
         var error = saved.LoadWithEditedBaselines(json => json["countProfiles"]![0]!["counts"]!["nowhere"] = 2);
