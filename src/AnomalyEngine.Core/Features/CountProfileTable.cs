@@ -13,8 +13,8 @@ public readonly record struct CountProfile(byte[] Counts, long Sessions);
 /// the nearest of them. A name whose count varies from session to session (a retried step, a page
 /// read twice) costs little; one whose count nearly never varies (a step done exactly three
 /// times, an error that nearly never occurs) costs much. HDFS: 59 count profiles cover 5,471
-/// normal blocks; a normal block plus one failed <c>E20</c> or one <c>E27</c> is at distance ≥ 6
-/// from all of them, a normal block with one more retry at ≤ 2. Names outside the table do not
+/// normal blocks; a normal block plus one failed <c>E20</c> is ~6 from the nearest of them, one
+/// with one more retried <c>E2</c> ~2. Names outside the table (never seen in training) do not
 /// count: the rare-name features judge those. Immutable.
 /// </summary>
 public sealed class CountProfileTable
