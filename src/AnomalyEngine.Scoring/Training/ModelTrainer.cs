@@ -227,12 +227,12 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
                 {
                     continue;
                 }
-                AddRow(rowExtractor, state, false, f, rows);
+                AddRow(rowExtractor, state, final: false, f, rows);
                 rowBuckets.Add((byte)bucket);
             }
             if (last is not null)
             {
-                AddRow(rowExtractor, last, true, f, rows);
+                AddRow(rowExtractor, last, final: true, f, rows);
                 rowBuckets.Add(finalMarker);
             }
             Report(progress, "prefix features", i, fit.Count);
@@ -364,12 +364,12 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
                 last = state;
                 if (keep >= 1.0 || sampler.NextDouble() < keep)
                 {
-                    rows.Add(StandardizedRow(extractor, standardizer, state, groups.Of(state.Events), f, z, false, false));
+                    rows.Add(StandardizedRow(extractor, standardizer, state, groups.Of(state.Events), f, z, final: false, label: false));
                 }
             }
             if (last is not null)
             {
-                rows.Add(StandardizedRow(extractor, standardizer, last, groups.Count, f, z, true, false));
+                rows.Add(StandardizedRow(extractor, standardizer, last, groups.Count, f, z, final: true, label: false));
             }
         }
         // Anomalous side: prefixes from the second half of each session on, where the anomaly has
@@ -386,11 +386,11 @@ public sealed class ModelTrainer(ModelTrainerOptions options)
                 {
                     continue;
                 }
-                rows.Add(StandardizedRow(extractor, standardizer, state, groups.Of(state.Events), f, z, false, true));
+                rows.Add(StandardizedRow(extractor, standardizer, state, groups.Of(state.Events), f, z, final: false, label: true));
             }
             if (last is not null)
             {
-                rows.Add(StandardizedRow(extractor, standardizer, last, groups.Count, f, z, true, true));
+                rows.Add(StandardizedRow(extractor, standardizer, last, groups.Count, f, z, final: true, label: true));
             }
         }
         return rows;
