@@ -64,7 +64,7 @@ public static class DetectorComponents
         new("nav_count_excess", DetectorNames.Navigation, FeatureSchema.NavCountExcess, false, 0.5),
         new("nav_exit_surprise", DetectorNames.Navigation, FeatureSchema.NavExitSurprise, false, 0.5, ComponentMode.FinalOnly),
         new("nav_count_deficit", DetectorNames.Navigation, FeatureSchema.NavCountDeficit, false, 0.5, ComponentMode.FinalOnly),
-        new("nav_count_profile", DetectorNames.Navigation, FeatureSchema.NavCountProfileDistance, false, 0.5, ComponentMode.FinalOnly),
+        new("nav_count_profile", DetectorNames.Navigation, FeatureSchema.NavCountProfileDistance, false, 0.05, ComponentMode.FinalOnly),
         new("dur_length", DetectorNames.Durations, FeatureSchema.DurLogEvents, true, 0.25, ComponentMode.FinalOnly, Standardized: true),
         new("dur_gap_dev", DetectorNames.Durations, FeatureSchema.DurGapDev, false, 0.25),
         new("dur_duration_dev", DetectorNames.Durations, FeatureSchema.DurDurationDev, false, 0.25),
