@@ -42,22 +42,12 @@ public sealed class CountProfileUnitTests
         return events;
     }
 
-    private static SessionBaselines Baselines(IEnumerable<List<SessionEvent>> sessions)
-    {
-        var builder = new SessionBaselinesBuilder(seed: 1);
-        foreach (var events in sessions)
-        {
-            builder.AddSession(events, SessionReplayer.Replay(events));
-        }
-        return builder.Build();
-    }
-
     private static double Weight(CountProfileTable t, string name) => t.Weights[Array.IndexOf(t.Names, name)];
 
     [Fact]
     public void A_name_whose_count_never_varies_costs_more_than_one_that_varies()
     {
-        var table = Baselines(SessionReplayer.Group(Training(90)).Select(g => g.Value)).CountProfiles;
+        var table = SyntheticSessions.Baselines(SessionReplayer.Group(Training(90)).Select(g => g.Value)).CountProfiles;
 
         // 90 sessions: recv is always 3 → ln(91/1); retry is other than its most common count in 60
         // → ln(91/61); ping is in 30 → ln(91/31).
@@ -77,7 +67,7 @@ public sealed class CountProfileUnitTests
     [Fact]
     public void The_feature_is_set_for_final_verdicts_only()
     {
-        var extractor = new SessionFeatureExtractor(Baselines(SessionReplayer.Group(Training(90)).Select(g => g.Value)));
+        var extractor = new SessionFeatureExtractor(SyntheticSessions.Baselines(SessionReplayer.Group(Training(90)).Select(g => g.Value)));
         var broken = SessionReplayer.Replay(Block("broken", 4, 1, 0));
         var f = new double[FeatureSchema.Count];
 
@@ -93,7 +83,7 @@ public sealed class CountProfileUnitTests
         // Every session ends with counts of its own (1–32 × "/home", then one of 33 pages): more profiles than the table holds.
         var sessions = Enumerable.Range(0, CountProfileTable.MaxProfiles + 1)
             .Select(i => Enumerable.Repeat("/home", 1 + i % 32).Append($"/p{i / 32}").Select((n, k) => V($"s{i}", k * 1000L, n)).ToList());
-        var table = Baselines(sessions).CountProfiles;
+        var table = SyntheticSessions.Baselines(sessions).CountProfiles;
 
         Assert.Empty(table.Profiles);
         Assert.Equal(0, table.Distance(SessionReplayer.Replay(Block("any", 4, 1, 0))));

@@ -37,15 +37,7 @@ public sealed class NameSetUnitTests
         return events;
     }
 
-    private static SessionBaselines Baselines(params List<SessionEvent>[] sessions)
-    {
-        var builder = new SessionBaselinesBuilder(seed: 1);
-        foreach (var events in sessions)
-        {
-            builder.AddSession(events, SessionReplayer.Replay(events));
-        }
-        return builder.Build();
-    }
+    private static SessionBaselines Baselines(params List<SessionEvent>[] sessions) => SyntheticSessions.Baselines(sessions);
 
     [Fact]
     public void Each_set_a_session_holds_is_counted_once_and_its_last_as_final()

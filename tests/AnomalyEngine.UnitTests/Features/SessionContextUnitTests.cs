@@ -78,9 +78,7 @@ public sealed class SessionContextUnitTests
     public void An_ip_change_weighs_by_how_often_sessions_on_the_same_device_change_theirs()
     {
         var training = SessionReplayer.Group(Training(400, seed: 3)).Select(g => g.Value).ToList();
-        var builder = new SessionBaselinesBuilder(seed: 1);
-        training.ForEach(events => builder.AddSession(events, SessionReplayer.Replay(events)));
-        var b = builder.Build();
+        var b = SyntheticSessions.Baselines(training);
         var extractor = new SessionFeatureExtractor(b);
         var f = new double[FeatureSchema.Count];
         double Rarity(List<SessionEvent> events)

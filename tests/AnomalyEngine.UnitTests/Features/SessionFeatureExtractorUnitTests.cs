@@ -8,17 +8,8 @@ namespace AnomalyEngine.UnitTests.Features;
 
 public sealed class SessionFeatureExtractorUnitTests
 {
-    private static readonly SessionBaselines Baselines = BuildBaselines();
-
-    private static SessionBaselines BuildBaselines()
-    {
-        var builder = new SessionBaselinesBuilder(seed: 1);
-        foreach (var (_, events) in SessionReplayer.Group(SyntheticSessions.Humans(600, seed: 4)))
-        {
-            builder.AddSession(events, SessionReplayer.Replay(events));
-        }
-        return builder.Build();
-    }
+    private static readonly SessionBaselines Baselines =
+        SyntheticSessions.Baselines(SessionReplayer.Group(SyntheticSessions.Humans(600, seed: 4)).Select(g => g.Value));
 
     private static double[] Features(IEnumerable<SessionEvent> events)
     {

@@ -1,4 +1,6 @@
 using AnomalyEngine.Core.Events;
+using AnomalyEngine.Core.Features;
+using AnomalyEngine.Scoring.Training;
 
 namespace AnomalyEngine.UnitTests.Scoring;
 
@@ -88,6 +90,17 @@ internal static class SyntheticSessions
             all.AddRange(Human(r, $"{prefix}{i}"));
         }
         return all;
+    }
+
+    /// <summary>Baselines learned from sessions (each one's events in order), as training learns them.</summary>
+    public static SessionBaselines Baselines(IEnumerable<List<SessionEvent>> sessions)
+    {
+        var builder = new SessionBaselinesBuilder(seed: 1);
+        foreach (var events in sessions)
+        {
+            builder.AddSession(events, SessionReplayer.Replay(events));
+        }
+        return builder.Build();
     }
 
     private static double LogNormal(Random r, double mu, double sigma)
