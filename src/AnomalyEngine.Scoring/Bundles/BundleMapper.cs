@@ -79,11 +79,12 @@ public static class BundleMapper
                 new TransitionBaseline(t.Count, t.GapCenter, Math.Max(t.GapScale, SessionBaselines.MinLogScale), t.GapSamples);
         }
         var context = ContextFromDto(dto.Context);
+        var sets = new NameSetTable(dto.SetNames ?? [], (dto.NameSets ?? []).Select(c => new NameSetCount(c.Mask, c.Passes, c.Finals)));
         return new SessionBaselines(dto.Sessions, dto.Alpha, dto.GapCenter, dto.GapScale, dto.TypicalGapCv, names, transitions, dto.PairNames, dto.PairSessions,
-            new NameSetTable(dto.SetNames ?? [], (dto.NameSets ?? []).Select(c => new NameSetCount(c.Mask, c.Passes, c.Finals))),
+            sets,
             context?.Changes, dto.Devices?.Select(d => new DeviceBaseline(d.Device, d.Sessions, d.IpChangedSessions, d.UserChecks, d.NewNetworks)).ToList(),
             context?.UserHistory, dto.Families?.ToDictionary(f => f.Family, f => f.Sessions, StringComparer.Ordinal),
-            CountProfilesFromDto(dto));
+            CountProfilesFromDto(dto, sets));
     }
 
     private static Dictionary<string, int> ProfileCounts(string[] names, CountProfile p)
@@ -99,24 +100,20 @@ public static class BundleMapper
         return counts;
     }
 
-    private static CountProfileTable? CountProfilesFromDto(BaselinesV1 dto)
+    /// <summary>The count profiles, over the name-set table's names (null in older bundles).</summary>
+    private static CountProfileTable? CountProfilesFromDto(BaselinesV1 dto, NameSetTable sets)
     {
         if (dto.CountWeights is null)
         {
             return null;
         }
-        var names = dto.SetNames ?? [];
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < names.Count; i++)
-        {
-            index[names[i]] = i;
-        }
         var profiles = (dto.CountProfiles ?? []).Select(p =>
         {
-            var counts = new byte[names.Count];
+            var counts = new byte[sets.Names.Length];
             foreach (var (name, count) in p.Counts)
             {
-                if (!index.TryGetValue(name, out var i) || count is < 1 or > CountProfileTable.MaxCount)
+                var i = sets.IndexOf(name);
+                if (i < 0 || count is < 1 or > CountProfileTable.MaxCount)
                 {
                     throw new InvalidDataException($"count profile entry \"{name}\": {count} is not a count 1–{CountProfileTable.MaxCount} of a set name");
                 }
@@ -124,7 +121,7 @@ public static class BundleMapper
             }
             return new CountProfile(counts, p.Sessions);
         });
-        return new CountProfileTable(names, dto.CountWeights, profiles);
+        return new CountProfileTable(sets.Names, dto.CountWeights, profiles);
     }
 
     private static (ContextBaseline[] Changes, UserHistoryBaseline[] UserHistory)? ContextFromDto(List<ContextBaselineV1>? dto)
