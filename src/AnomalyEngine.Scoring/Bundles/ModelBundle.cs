@@ -27,7 +27,7 @@ public static class ModelBundle
     /// <summary>How the combination works, recorded in every manifest.</summary>
     public static readonly string CombinationText = string.Create(CultureInfo.InvariantCulture,
         $"Each component (detector features, PCA relative error, PCA residual, magnitude, supervised probability when present) " +
-        $"becomes a surprise -ln P(normal training prefix of the same length group >= value); raw = max + {ScoringModel.SumWeight} * sum of surprises; " +
+        $"becomes a surprise -ln P(normal training prefix of the same length group >= value); raw = max + {ScoringModel.SumWeight} * sum of surprises, the three PCA components counting once with their largest; " +
         $"score = share of held-out normal sessions whose max raw over all prefixes is lower (interpolated, strictly increasing).");
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)

@@ -8,7 +8,8 @@ namespace AnomalyEngine.Scoring.Models;
 /// <summary>
 /// The scoring pipeline of one bundle, from state to raw score:
 /// features → component values (detector features + PCA score, PCA residual, magnitude, supervised)
-/// → per-length-group tail surprise of each component → raw = max surprise + 0.35 · Σ surprises.
+/// → per-length-group tail surprise of each component → raw = max surprise + 0.35 · Σ surprises,
+/// in which the three PCA components count once, with the largest of them.
 /// Live verdicts compare the session with training prefixes of its length group; final verdicts
 /// (ended sessions) with finished training sessions (one extra group, <see cref="FinalGroup"/>) and
 /// add the final-only components (exit point, missing names, length).
@@ -118,7 +119,7 @@ public sealed class ScoringModel
     {
         var tails = Tails ?? throw new InvalidOperationException("the model has no tail tables yet");
         var final = group == FinalGroup;
-        double max = 0, sum = 0;
+        double max = 0, sum = 0, pcaMax = 0;
         for (var c = 0; c < _components.Length; c++)
         {
             if (!final && _components[c].Mode == ComponentMode.FinalOnly)
@@ -128,14 +129,22 @@ public sealed class ScoringModel
             }
             var s = tails[c][group].Surprise(values[c]);
             surprises[c] = s;
-            sum += s;
-            if (s > max)
+            if (IsPcaView(c))
             {
-                max = s;
+                pcaMax = Math.Max(pcaMax, s);
             }
+            else
+            {
+                sum += s;
+            }
+            max = Math.Max(max, s);
         }
-        return max + SumWeight * sum;
+        return max + SumWeight * (sum + pcaMax);
     }
+
+    // The PCA's relative error, residual and magnitude are three views of one standardized vector:
+    // one extreme feature lifts all three, so the sum counts the PCA's evidence once, by its largest.
+    private bool IsPcaView(int component) => component >= _featureComponents && component < _featureComponents + 3;
 
     /// <summary>Raw score of a state in one call (uses stack buffers).</summary>
     public double RawScore(SessionState state, bool final)

@@ -130,6 +130,32 @@ public sealed class BundleScorerUnitTests(TrainedModelFixture fixture) : IClassF
     }
 
     [Fact]
+    public void The_raw_score_counts_the_three_PCA_views_of_a_session_once()
+    {
+        // A scraper is far from the training mean in many standardized features, so the PCA's
+        // relative error, residual and magnitude all register it: one piece of evidence, three views.
+        var model = fixture.Bundle.Scorer.Model;
+        var state = SessionReplayer.Replay(SyntheticSessions.Scraper(new Random(4), "scr"));
+        var f = new double[Core.Features.FeatureSchema.Count];
+        var z = new double[Core.Features.FeatureSchema.Count];
+        var values = new double[model.ComponentCount];
+        var surprises = new double[model.ComponentCount];
+        model.ComputeComponents(state, final: true, f, z, values);
+        var raw = model.RawScore(model.FinalGroup, values, surprises);
+
+        var views = new[] { ScoringModel.PcaScore, ScoringModel.PcaResidual, ScoringModel.Magnitude };
+        var pca = views.Select(v => surprises[IndexOf(model, v.Name)]).ToArray();
+        Assert.All(pca, s => Assert.True(s > 0, $"PCA views {string.Join(", ", pca)}"));
+        var others = Enumerable.Range(0, model.ComponentCount)
+            .Where(c => !views.Contains(model.Components[c])).Sum(c => surprises[c]);
+        Assert.Equal(surprises.Max() + ScoringModel.SumWeight * (others + pca.Max()), raw, 9);
+        Assert.True(raw < surprises.Max() + ScoringModel.SumWeight * (others + pca.Sum()));
+    }
+
+    private static int IndexOf(ScoringModel model, string name) =>
+        Enumerable.Range(0, model.ComponentCount).Single(c => model.Components[c].Name == name);
+
+    [Fact]
     public void Training_is_reproducible_with_the_same_seed()
     {
         var events = SyntheticSessions.Humans(300, seed: 21);
