@@ -1,5 +1,6 @@
 using AnomalyEngine.Server.Grpc;
 using AnomalyEngine.Server.Hosting;
+using AnomalyEngine.Server.Security;
 using Grpc.Core;
 using StackExchange.Redis;
 
@@ -12,7 +13,8 @@ namespace AnomalyEngine.Server.Faults;
 /// The interceptor stops waiting for a handler when the call's deadline passes, so no call outlives its
 /// deadline even while a store command is still queued. For server and bidi streams
 /// <see cref="RunStreamAsync"/> links <see cref="ShutdownSignal"/> into the call's token and ends them
-/// with UNAVAILABLE "server shutting down, resume from your last cursor".
+/// with UNAVAILABLE "server shutting down, resume from your last cursor", and links the revocation of
+/// the stream's key (<see cref="LiveTenants"/>), which ends them with UNAUTHENTICATED.
 /// </summary>
 public sealed class FaultPolicy(ShutdownSignal shutdown, TimeProvider time, ILogger<FaultPolicy> logger)
 {
@@ -23,29 +25,35 @@ public sealed class FaultPolicy(ShutdownSignal shutdown, TimeProvider time, ILog
     public RpcException Map(Exception ex, ServerCallContext context) => Map(ex, context, byShutdown: false);
 
     /// <summary>
-    /// Runs a server or bidi streaming handler with a call context whose token also fires at shutdown,
-    /// and maps how it ended.
+    /// Authenticates a server or bidi streaming call, then runs its handler with a call context whose
+    /// token also fires at shutdown and when the call's key is revoked, and maps how it ended.
     /// </summary>
-    public async Task RunStreamAsync(ServerCallContext context, Func<ServerCallContext, Task> handler)
+    public async Task RunStreamAsync(ServerCallContext context, Func<CancellationToken> authenticate, Func<ServerCallContext, Task> handler)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Stopping);
-        var byShutdown = false;
+        var revoked = authenticate();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Stopping, revoked);
         try
         {
             await handler(new LinkedServerCallContext(context, linked.Token)).WaitAsync(linked.Token);
         }
-        catch (Exception ex) when (ex is not RpcException || IsShutdown(context, linked))
+        catch (Exception ex) when (ex is not RpcException || IsShutdown(context, linked) || IsRevoked(context, revoked))
         {
-            byShutdown = IsShutdown(context, linked);
-            throw Map(ex, context, byShutdown);
+            throw IsRevoked(context, revoked) ? CallAuthenticator.KeyRevoked() : Map(ex, context, IsShutdown(context, linked));
         }
         // A handler that returns quietly when its token fires would end the stream OK; the client must
-        // still learn that it should resume.
+        // still learn why: resume elsewhere, or its key is no longer accepted.
+        if (IsRevoked(context, revoked))
+        {
+            throw CallAuthenticator.KeyRevoked();
+        }
         if (IsShutdown(context, linked))
         {
             throw ShutdownSignal.ResumeElsewhere();
         }
     }
+
+    private static bool IsRevoked(ServerCallContext context, CancellationToken revoked) =>
+        revoked.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested;
 
     private bool IsShutdown(ServerCallContext context, CancellationTokenSource linked) =>
         linked.IsCancellationRequested && shutdown.IsStopping && !context.CancellationToken.IsCancellationRequested;

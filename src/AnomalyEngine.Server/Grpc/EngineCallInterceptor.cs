@@ -48,17 +48,9 @@ public sealed class EngineCallInterceptor(FaultPolicy faults, CallAuthenticator 
 
     /// <inheritdoc />
     public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
-        faults.RunStreamAsync(context, linked =>
-        {
-            authenticator.Authenticate(linked);
-            return continuation(request, responseStream, linked);
-        });
+        faults.RunStreamAsync(context, () => authenticator.AuthenticateStream(context), linked => continuation(request, responseStream, linked));
 
     /// <inheritdoc />
     public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
-        faults.RunStreamAsync(context, linked =>
-        {
-            authenticator.Authenticate(linked);
-            return continuation(rateLimit.Charging(requestStream, linked), responseStream, linked);
-        });
+        faults.RunStreamAsync(context, () => authenticator.AuthenticateStream(context), linked => continuation(rateLimit.Charging(requestStream, linked), responseStream, linked));
 }

@@ -18,6 +18,7 @@ public static class AnomalyEngineExtensions
     /// <summary>Registers options, the store, the scoring engine and the gRPC services.</summary>
     public static WebApplicationBuilder AddAnomalyEngine(this WebApplicationBuilder builder)
     {
+        builder.Configuration.AddAuthKeysFile();
         var services = builder.Services;
         services.AddOptions<RedisOptions>().Bind(builder.Configuration.GetSection(RedisOptions.SectionName)).ValidateOnStart();
         services.AddOptions<SessionStoreOptions>().Bind(builder.Configuration.GetSection(SessionStoreOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();

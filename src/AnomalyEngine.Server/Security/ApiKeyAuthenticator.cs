@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Options;
 
 namespace AnomalyEngine.Server.Security;
 
@@ -9,30 +8,16 @@ namespace AnomalyEngine.Server.Security;
 /// configured hash in constant time, always all of them, so neither the match position nor a
 /// common prefix shows in the timing.
 /// </summary>
-public sealed class ApiKeyAuthenticator
+public sealed class ApiKeyAuthenticator(LiveTenants tenants)
 {
-    private readonly (byte[] Hash, string Tenant)[] _keys;
-
-    /// <summary>Loads the configured hashes (already validated at start).</summary>
-    public ApiKeyAuthenticator(IOptions<AuthOptions> options)
+    /// <summary>
+    /// The tenant owning <paramref name="key"/> in the table in force, or null when no key matches;
+    /// <paramref name="table"/> is that table and <paramref name="keyHash"/> the matched hash.
+    /// </summary>
+    public string? Authenticate(ReadOnlySpan<char> key, out TenantTable table, out byte[]? keyHash)
     {
-        var keys = new List<(byte[], string)>();
-        foreach (var (tenant, t) in options.Value.Tenants)
-        {
-            foreach (var hex in t.KeyHashes)
-            {
-                if (ApiKeyHash.TryParse(hex, out var hash))
-                {
-                    keys.Add((hash, tenant));
-                }
-            }
-        }
-        _keys = [.. keys];
-    }
-
-    /// <summary>The tenant owning <paramref name="key"/>, or null when no configured key matches.</summary>
-    public string? Authenticate(ReadOnlySpan<char> key)
-    {
+        table = tenants.Current;
+        keyHash = null;
         if (key.IsEmpty)
         {
             return null;
@@ -46,12 +31,13 @@ public sealed class ApiKeyAuthenticator
         var bytes = Encoding.UTF8.GetBytes(key.ToArray());
         SHA256.HashData(bytes, hash);
         string? tenant = null;
-        foreach (var (candidate, owner) in _keys)
+        foreach (var (candidate, owner) in table.Keys)
         {
             // No early exit: every configured hash is compared on every call.
             if (CryptographicOperations.FixedTimeEquals(candidate, hash))
             {
                 tenant = owner;
+                keyHash = candidate;
             }
         }
         return tenant;

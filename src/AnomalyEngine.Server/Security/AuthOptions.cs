@@ -22,6 +22,15 @@ public sealed class AuthOptions
     /// </summary>
     public bool AllowInsecure { get; set; }
 
+    /// <summary>
+    /// A JSON configuration file (the shape of appsettings.json: <c>{"Auth":{"Tenants":{…}}}</c>) added
+    /// after every other source and polled for changes every few seconds, so keys, rights and limits
+    /// change without a restart (<see cref="LiveTenants"/>). Polling also sees a mounted Kubernetes
+    /// secret, whose files are replaced through a symlink. Missing or unreadable at start: the server
+    /// does not start.
+    /// </summary>
+    public string? KeysFile { get; set; }
+
     /// <summary>Tenants by id (1..64 of [A-Za-z0-9_-]).</summary>
     public Dictionary<string, TenantAuthOptions> Tenants { get; set; } = new(StringComparer.Ordinal);
 }

@@ -14,6 +14,7 @@ namespace AnomalyEngine.Server.Security;
 public sealed class CallAuthenticator(
     IOptions<AuthOptions> options,
     ApiKeyAuthenticator authenticator,
+    LiveTenants tenants,
     ILogger<CallAuthenticator> logger)
 {
     /// <summary>The one rpc that needs <see cref="TenantAuthOptions.CanReloadModels"/>.</summary>
@@ -28,10 +29,26 @@ public sealed class CallAuthenticator(
     /// Records the caller's tenant for the call; throws UNAUTHENTICATED for a missing or unknown key and
     /// PERMISSION_DENIED for a reload by a key that may not reload.
     /// </summary>
-    public void Authenticate(ServerCallContext context)
+    public void Authenticate(ServerCallContext context) => Authenticate(context, out _);
+
+    /// <summary>
+    /// <see cref="Authenticate(ServerCallContext)"/> for a stream, which outlives the check: the
+    /// returned token fires when a reload revokes the stream's key.
+    /// </summary>
+    public CancellationToken AuthenticateStream(ServerCallContext context)
     {
-        var settings = options.Value;
-        if (!settings.Enabled || IsOpen(context.Method))
+        Authenticate(context, out var keyHash);
+        return keyHash is null ? CancellationToken.None : tenants.RevocationToken(keyHash);
+    }
+
+    /// <summary>The status a stream ends with when its key is revoked.</summary>
+    public static RpcException KeyRevoked() =>
+        new(new Status(StatusCode.Unauthenticated, "API key revoked: the server's keys were reloaded without it"));
+
+    private void Authenticate(ServerCallContext context, out byte[]? keyHash)
+    {
+        keyHash = null;
+        if (!options.Value.Enabled || IsOpen(context.Method))
         {
             return;
         }
@@ -42,14 +59,14 @@ public sealed class CallAuthenticator(
             Log.AuthMissing(logger, context.Method);
             throw new RpcException(new Status(StatusCode.Unauthenticated, "missing API key: send metadata 'authorization: Bearer <key>'"));
         }
-        var tenant = authenticator.Authenticate(key);
+        var tenant = authenticator.Authenticate(key, out var table, out keyHash);
         if (tenant is null)
         {
             // Neither the key nor its hash is logged.
             Log.AuthRejected(logger, context.Method);
             throw new RpcException(new Status(StatusCode.Unauthenticated, "invalid API key"));
         }
-        if (context.Method == ReloadModelMethod && !settings.Tenants[tenant].CanReloadModels)
+        if (context.Method == ReloadModelMethod && !table.Tenants[tenant].CanReloadModels)
         {
             Log.AuthForbidden(logger, context.Method, tenant);
             throw new RpcException(new Status(StatusCode.PermissionDenied, "this key may not reload models (Auth:Tenants:{id}:CanReloadModels)"));

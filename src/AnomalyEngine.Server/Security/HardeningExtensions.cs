@@ -4,6 +4,7 @@ using AnomalyEngine.Server.Hosting;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 
 namespace AnomalyEngine.Server.Security;
@@ -25,6 +26,7 @@ public static class HardeningExtensions
         services.AddOptions<ResilienceOptions>().Bind(configuration.GetSection(ResilienceOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<ShutdownSignal>();
+        services.AddSingleton<LiveTenants>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<TenantRateLimiter>();
         services.AddSingleton<FaultPolicy>();
@@ -46,6 +48,38 @@ public static class HardeningExtensions
             publisher.Timeout = r.Value.HealthCheckTimeout + TimeSpan.FromSeconds(1);
         });
         return services;
+    }
+
+    /// <summary>
+    /// Adds <see cref="AuthOptions.KeysFile"/>, when configured, as the last configuration source,
+    /// polled for changes. Call before the options are bound.
+    /// </summary>
+    public static IConfigurationBuilder AddAuthKeysFile(this IConfigurationManager configuration)
+    {
+        var path = configuration[$"{AuthOptions.SectionName}:{nameof(AuthOptions.KeysFile)}"];
+        if (string.IsNullOrEmpty(path))
+        {
+            return configuration;
+        }
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"Auth:KeysFile {full} does not exist", full);
+        }
+        // Polling rather than inotify: a Kubernetes secret volume swaps a symlink, which a watcher misses.
+        var provider = new PhysicalFileProvider(Path.GetDirectoryName(full)!) { UsePollingFileWatcher = true, UseActivePolling = true };
+        var loaded = false;
+        configuration.AddJsonFile(source =>
+        {
+            source.FileProvider = provider;
+            source.Path = Path.GetFileName(full);
+            source.ReloadOnChange = true;
+            // A broken file at start stops the start; on a reload the provider must not throw (its
+            // reload would end there, unseen): LiveTenants refuses that reload and logs why.
+            source.OnLoadException = context => context.Ignore = loaded;
+        });
+        loaded = true; // The manager loaded the file while adding it.
+        return configuration;
     }
 
     /// <summary>Logs the authentication mode and announces shutdown to open streams.</summary>

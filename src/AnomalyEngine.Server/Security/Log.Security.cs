@@ -18,6 +18,15 @@ internal static partial class Log
     [LoggerMessage(104, LogLevel.Information, "Authentication on: {Tenants} tenant(s) configured.")]
     public static partial void AuthEnabled(ILogger logger, int tenants);
 
+    [LoggerMessage(106, LogLevel.Information, "Auth reloaded: {Tenants} tenant(s), {Keys} key(s); {Revoked} revoked key(s) with open streams, which end now.")]
+    public static partial void AuthReloaded(ILogger logger, int tenants, int keys, int revoked);
+
+    [LoggerMessage(107, LogLevel.Error, "Auth reload refused, the keys in force stay: {Reason}")]
+    public static partial void AuthReloadRefused(ILogger logger, string reason);
+
+    [LoggerMessage(108, LogLevel.Warning, "Auth:Enabled and Auth:AllowInsecure changed in the configuration; they take effect only at a restart.")]
+    public static partial void AuthModeNeedsRestart(ILogger logger);
+
     [LoggerMessage(105, LogLevel.Debug, "Rate limited tenant {Tenant} on {Method}: {Events} events over its budget.")]
     public static partial void RateLimited(ILogger logger, string tenant, string method, int events);
 }

@@ -9,9 +9,10 @@ namespace AnomalyEngine.Server.Security;
 /// configured rate; a shared limit would put a Redis round trip on every call). A batch is admitted
 /// whole or not at all, so a rejected batch writes nothing.
 /// </summary>
-public sealed class TenantRateLimiter(IOptions<AuthOptions> auth, IOptions<LimitsOptions> limits, TimeProvider time)
+/// <remarks>A reload of the tenants (<see cref="LiveTenants"/>) that changes them starts every bucket afresh, full.</remarks>
+public sealed class TenantRateLimiter(LiveTenants tenants, IOptions<LimitsOptions> limits, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, Bucket?> _buckets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (int Version, Bucket? Bucket)> _buckets = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Takes <paramref name="events"/> tokens from the tenant's bucket. False (nothing taken) when the
@@ -20,26 +21,32 @@ public sealed class TenantRateLimiter(IOptions<AuthOptions> auth, IOptions<Limit
     public bool TryAcquire(string tenant, int events, out TimeSpan retryAfter)
     {
         retryAfter = TimeSpan.Zero;
-        var bucket = _buckets.GetOrAdd(tenant, CreateBucket);
-        return bucket is null || bucket.TryTake(events, time.GetTimestamp(), time, out retryAfter);
+        var table = tenants.Current;
+        var entry = _buckets.GetOrAdd(tenant, CreateBucket, table);
+        if (entry.Version != table.Version)
+        {
+            entry = CreateBucket(tenant, table);
+            _buckets[tenant] = entry;
+        }
+        return entry.Bucket is null || entry.Bucket.TryTake(events, time.GetTimestamp(), time, out retryAfter);
     }
 
-    private Bucket? CreateBucket(string tenant)
+    private (int, Bucket?) CreateBucket(string tenant, TenantTable table)
     {
         var rate = limits.Value.DefaultEventsPerSecond;
         var burst = limits.Value.DefaultBurst;
-        if (auth.Value.Tenants.TryGetValue(tenant, out var t) && t.EventsPerSecond > 0)
+        if (table.Tenants.TryGetValue(tenant, out var t) && t.EventsPerSecond > 0)
         {
             rate = t.EventsPerSecond;
             burst = t.Burst;
         }
         if (rate <= 0)
         {
-            return null; // Unlimited.
+            return (table.Version, null); // Unlimited.
         }
         // Default burst: one second of rate, and never less than a full batch, so a legal batch can pass.
         var capacity = burst > 0 ? burst : Math.Max(rate, EventLimits.MaxBatchEvents);
-        return new Bucket(rate, capacity, time.GetTimestamp());
+        return (table.Version, new Bucket(rate, capacity, time.GetTimestamp()));
     }
 
     private sealed class Bucket(double rate, double capacity, long start)

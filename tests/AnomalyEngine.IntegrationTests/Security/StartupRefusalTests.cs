@@ -34,6 +34,26 @@ public sealed class StartupRefusalTests
         Assert.Contains("no tenant has a key", ex.Message);
     }
 
+    [Fact]
+    public async Task A_missing_or_broken_keys_file_refuses_to_start()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"ae-no-keys-{Guid.NewGuid():N}.json");
+        var ex = await Assert.ThrowsAsync<FileNotFoundException>(() => EngineServer.StartAsync(AuthSettings(("Auth:KeysFile", missing))));
+        Assert.Contains(missing, ex.Message);
+
+        var broken = Path.Combine(Path.GetTempPath(), $"ae-bad-keys-{Guid.NewGuid():N}.json");
+        File.WriteAllText(broken, "{ \"Auth\": ");
+        try
+        {
+            var bad = await Assert.ThrowsAsync<InvalidDataException>(() => EngineServer.StartAsync(AuthSettings(("Auth:KeysFile", broken))));
+            Assert.Contains(Path.GetFileName(broken), bad.Message);
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+
     [Theory]
     [InlineData("http://0.0.0.0:0", "false")]
     [InlineData("http://0.0.0.0:0", "true")]

@@ -17,7 +17,7 @@ public sealed class TenantRateLimiterUnitTests
             auth.Tenants[tenant] = new TenantAuthOptions { EventsPerSecond = rate, Burst = burst };
         }
         var limits = new LimitsOptions { DefaultEventsPerSecond = defaultRate, DefaultBurst = defaultBurst };
-        return new TenantRateLimiter(Options.Create(auth), Options.Create(limits), _time);
+        return new TenantRateLimiter(LiveTenants.Fixed(auth), Options.Create(limits), _time);
     }
 
     [Fact]
