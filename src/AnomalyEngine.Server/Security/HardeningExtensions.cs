@@ -28,6 +28,8 @@ public static class HardeningExtensions
         services.AddSingleton<ShutdownSignal>();
         services.AddSingleton<LiveTenants>();
         services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<ReplicaCensus>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReplicaCensus>());
         services.AddSingleton<TenantRateLimiter>();
         services.AddSingleton<FaultPolicy>();
         services.AddSingleton<CallAuthenticator>();

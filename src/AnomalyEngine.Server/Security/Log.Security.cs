@@ -27,6 +27,12 @@ internal static partial class Log
     [LoggerMessage(108, LogLevel.Warning, "Auth:Enabled and Auth:AllowInsecure changed in the configuration; they take effect only at a restart.")]
     public static partial void AuthModeNeedsRestart(ILogger logger);
 
+    [LoggerMessage(109, LogLevel.Information, "Rate limits are shared by {Replicas} live replica(s) of this deployment.")]
+    public static partial void ReplicasCounted(ILogger logger, int replicas);
+
+    [LoggerMessage(110, LogLevel.Warning, "Cannot count this deployment's replicas ({Error}); rate limits keep dividing by {Replicas}.")]
+    public static partial void ReplicaCensusFailed(ILogger logger, int replicas, string error);
+
     [LoggerMessage(105, LogLevel.Debug, "Rate limited tenant {Tenant} on {Method}: {Events} events over its budget.")]
     public static partial void RateLimited(ILogger logger, string tenant, string method, int events);
 }

@@ -5,14 +5,16 @@ using Microsoft.Extensions.Options;
 namespace AnomalyEngine.Server.Security;
 
 /// <summary>
-/// A token bucket of events per tenant, local to this replica (N replicas admit up to N times the
-/// configured rate; a shared limit would put a Redis round trip on every call). A batch is admitted
-/// whole or not at all, so a rejected batch writes nothing.
+/// A token bucket of events per tenant. Its rate is the replica's own (N replicas admit up to N
+/// times the configured rate), or with cluster-wide limits the configured rate divided by the
+/// deployment's live replicas (<see cref="ReplicaCensus"/>): a shared counter in Redis would put a
+/// round trip on every call. A batch is admitted whole or not at all, so a rejected batch writes nothing.
+/// When the tenants reload (<see cref="LiveTenants"/>) or the replica count changes, a bucket takes
+/// its new rate and capacity and keeps the tokens it holds (never more than the new capacity).
 /// </summary>
-/// <remarks>A reload of the tenants (<see cref="LiveTenants"/>) that changes them starts every bucket afresh, full.</remarks>
-public sealed class TenantRateLimiter(LiveTenants tenants, IOptions<LimitsOptions> limits, TimeProvider time)
+public sealed class TenantRateLimiter(LiveTenants tenants, ReplicaCensus census, IOptions<LimitsOptions> limits, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, (int Version, Bucket? Bucket)> _buckets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Takes <paramref name="events"/> tokens from the tenant's bucket. False (nothing taken) when the
@@ -20,18 +22,19 @@ public sealed class TenantRateLimiter(LiveTenants tenants, IOptions<LimitsOption
     /// </summary>
     public bool TryAcquire(string tenant, int events, out TimeSpan retryAfter)
     {
-        retryAfter = TimeSpan.Zero;
         var table = tenants.Current;
-        var entry = _buckets.GetOrAdd(tenant, CreateBucket, table);
-        if (entry.Version != table.Version)
+        var replicas = census.Replicas;
+        var now = time.GetTimestamp();
+        var bucket = _buckets.GetOrAdd(tenant, id => new Bucket(Budget(id, table, replicas), table.Version, replicas, now));
+        if (bucket.Version != table.Version || bucket.Replicas != replicas)
         {
-            entry = CreateBucket(tenant, table);
-            _buckets[tenant] = entry;
+            bucket.Retune(Budget(tenant, table, replicas), table.Version, replicas, now, time);
         }
-        return entry.Bucket is null || entry.Bucket.TryTake(events, time.GetTimestamp(), time, out retryAfter);
+        return bucket.TryTake(events, now, time, out retryAfter);
     }
 
-    private (int, Bucket?) CreateBucket(string tenant, TenantTable table)
+    /// <summary>This replica's rate (0 = unlimited) and capacity for the tenant.</summary>
+    private (double Rate, double Capacity) Budget(string tenant, TenantTable table, int replicas)
     {
         var rate = limits.Value.DefaultEventsPerSecond;
         var burst = limits.Value.DefaultBurst;
@@ -42,39 +45,79 @@ public sealed class TenantRateLimiter(LiveTenants tenants, IOptions<LimitsOption
         }
         if (rate <= 0)
         {
-            return (table.Version, null); // Unlimited.
+            return (0, 0);
         }
-        // Default burst: one second of rate, and never less than a full batch, so a legal batch can pass.
-        var capacity = burst > 0 ? burst : Math.Max(rate, EventLimits.MaxBatchEvents);
-        return (table.Version, new Bucket(rate, capacity, time.GetTimestamp()));
+        if (burst > 0)
+        {
+            return (rate / replicas, burst / replicas);
+        }
+        // Default burst: one second of the rate, and never less than a full batch, so a legal batch can pass.
+        return (rate / replicas, Math.Max(rate / replicas, EventLimits.MaxBatchEvents));
     }
 
-    private sealed class Bucket(double rate, double capacity, long start)
+    private sealed class Bucket
     {
         private readonly Lock _gate = new();
-        private double _tokens = Math.Max(capacity, 0);
-        private long _last = start;
+        private double _rate;
+        private double _capacity;
+        private double _tokens;
+        private long _last;
 
-        public bool TryTake(int count, long now, TimeProvider time, out TimeSpan retryAfter)
+        public Bucket((double Rate, double Capacity) budget, int version, int replicas, long start)
+        {
+            (_rate, _capacity) = budget;
+            _tokens = _capacity;
+            _last = start;
+            Version = version;
+            Replicas = replicas;
+        }
+
+        public int Version { get; private set; }
+
+        public int Replicas { get; private set; }
+
+        public void Retune((double Rate, double Capacity) budget, int version, int replicas, long now, TimeProvider time)
         {
             lock (_gate)
             {
-                var elapsed = time.GetElapsedTime(_last, now).TotalSeconds;
-                if (elapsed > 0)
-                {
-                    _tokens = Math.Min(capacity, _tokens + elapsed * rate);
-                    _last = now;
-                }
+                Refill(now, time);
+                var wasUnlimited = _rate <= 0;
+                (_rate, _capacity) = budget;
+                _tokens = wasUnlimited ? _capacity : Math.Min(_tokens, _capacity);
+                Version = version;
+                Replicas = replicas;
+            }
+        }
+
+        public bool TryTake(int count, long now, TimeProvider time, out TimeSpan retryAfter)
+        {
+            retryAfter = TimeSpan.Zero;
+            if (Volatile.Read(ref _rate) <= 0)
+            {
+                return true; // Unlimited: no lock on the hot path of the default configuration.
+            }
+            lock (_gate)
+            {
+                Refill(now, time);
                 if (count <= _tokens)
                 {
                     _tokens -= count;
-                    retryAfter = TimeSpan.Zero;
                     return true;
                 }
                 // A batch bigger than the bucket can never pass; say so with the longest sensible wait.
-                var missing = Math.Min(count, capacity) - _tokens;
-                retryAfter = TimeSpan.FromSeconds(Math.Max(missing, 0) / rate);
+                var missing = Math.Min(count, _capacity) - _tokens;
+                retryAfter = TimeSpan.FromSeconds(Math.Max(missing, 0) / _rate);
                 return false;
+            }
+        }
+
+        private void Refill(long now, TimeProvider time)
+        {
+            var elapsed = time.GetElapsedTime(_last, now).TotalSeconds;
+            if (elapsed > 0)
+            {
+                _tokens = Math.Min(_capacity, _tokens + elapsed * _rate);
+                _last = now;
             }
         }
     }

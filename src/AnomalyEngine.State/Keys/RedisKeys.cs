@@ -61,6 +61,12 @@ public static class RedisKeys
     /// </summary>
     public static RedisChannel AlertWakeChannel { get; } = RedisChannel.Literal(Prefix + "alerts:wake");
 
+    /// <summary>
+    /// The live replicas of one deployment (sorted set: replica id → last heartbeat, ms), which
+    /// divide the tenants' rate budgets among themselves when limits are cluster-wide.
+    /// </summary>
+    public static RedisKey Replicas(string deployment) => string.Concat(Prefix, "{replicas:", deployment, "}");
+
     /// <summary>Tenant ids are 1..64 of [A-Za-z0-9_-], which keeps key parsing unambiguous.</summary>
     public static bool IsValidTenant(string tenant)
     {

@@ -1,7 +1,9 @@
 using AnomalyEngine.Contracts.V1;
 using AnomalyEngine.IntegrationTests.Infrastructure;
 using Google.Rpc;
+using AnomalyEngine.Server.Security;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using static AnomalyEngine.IntegrationTests.Infrastructure.Events;
 using static AnomalyEngine.IntegrationTests.Security.Tenants;
 
@@ -57,5 +59,55 @@ public sealed class RateLimitTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.Equal(3, (await server.Scoring.GetSessionAsync(new GetSessionRequest { SessionId = s }, Bearer(KeyB))).Events);
+    }
+
+    [Fact]
+    public async Task With_cluster_wide_limits_the_replicas_of_a_deployment_share_one_budget()
+    {
+        var settings = AuthSettings(
+            ("Auth:Tenants:acme:EventsPerSecond", "0.0001"),
+            ("Auth:Tenants:acme:Burst", "6"),
+            ("Limits:Scope", "Cluster"),
+            ("Limits:Deployment", "rl-" + Guid.NewGuid().ToString("N")[..12]));
+        await using var a = await EngineServer.StartAsync(settings);
+        var b = await EngineServer.StartAsync(settings);
+        await WaitUntil(() => Census(a).Replicas == 2 && Census(b).Replicas == 2);
+
+        // Each replica admits half of the budget of 6, so the deployment admits 6, not 12.
+        Assert.Equal(3, await AdmittedOneByOne(a));
+        Assert.Equal(3, await AdmittedOneByOne(b));
+
+        // A replica that stops leaves the census at once; the other counts itself alone.
+        await b.DisposeAsync();
+        await WaitUntil(() => Census(a).Replicas == 1);
+    }
+
+    private static ReplicaCensus Census(EngineServer server) => server.Services.GetRequiredService<ReplicaCensus>();
+
+    private static async Task<int> AdmittedOneByOne(EngineServer server)
+    {
+        var s = TestStore.SessionId("share");
+        for (var i = 0; i < 10; i++)
+        {
+            try
+            {
+                await server.Scoring.TrackAsync(Batch(View(s, "/p" + i, T0 + i)), Bearer(KeyA));
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+            {
+                return i;
+            }
+        }
+        return 10;
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "the replicas did not count each other in time");
+            await Task.Delay(50);
+        }
     }
 }
