@@ -80,8 +80,16 @@ public sealed class LiveTenants : IDisposable
             return;
         }
         var next = new AuthOptions();
-        _configuration.GetSection(AuthOptions.SectionName).Bind(next);
-        var error = KeysFileError(next.KeysFile);
+        string? error = null;
+        try
+        {
+            _configuration.GetSection(AuthOptions.SectionName).Bind(next);
+            error = KeysFileError(next.KeysFile);
+        }
+        catch (InvalidOperationException ex)
+        {
+            error = $"a value of the Auth section cannot be read ({ex.GetType().Name})"; // never echo values
+        }
         if (error is null)
         {
             if (next.Enabled != _start.Enabled || next.AllowInsecure != _start.AllowInsecure)

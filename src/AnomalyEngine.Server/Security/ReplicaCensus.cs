@@ -1,4 +1,3 @@
-using AnomalyEngine.Server.Faults;
 using AnomalyEngine.Server.Hosting;
 using AnomalyEngine.State.Keys;
 using Microsoft.Extensions.Options;
@@ -108,8 +107,9 @@ public sealed class ReplicaCensus : IHostedService, IDisposable
             _replicas = replicas;
             _failing = false;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException || FaultPolicy.IsStoreUnavailable(ex))
+        catch (Exception ex)
         {
+            // A heartbeat runs on a timer: nothing awaits it, so every failure ends here, logged once.
             if (!_failing)
             {
                 Log.ReplicaCensusFailed(_logger, _replicas, ex.GetType().Name);
