@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using AnomalyEngine.Contracts.V1;
 using AnomalyEngine.IntegrationTests.Infrastructure;
@@ -49,7 +48,7 @@ public sealed class KeyReloadTests : IAsyncLifetime
 
         var version = Live.Current.Version;
         WriteKeys(("acme", KeyA2));
-        await WaitFor(() => Live.Current.Version > version);
+        await ReloadedWhen(() => Live.Current.Version > version);
 
         var info = await _server.Scoring.GetSessionAsync(new GetSessionRequest { SessionId = s }, Bearer(KeyA2));
         Assert.Equal(1, info.Events); // The same tenant: its sessions are still there.
@@ -62,7 +61,7 @@ public sealed class KeyReloadTests : IAsyncLifetime
         var s = TestStore.SessionId(nameof(Switching_authentication_off_in_the_file_waits_for_a_restart));
         var version = Live.Current.Version;
         File.WriteAllText(_file, JsonSerializer.Serialize(new { Auth = new { Enabled = false, Tenants = new { acme = new { KeyHashes = new[] { ApiKeyHash.Compute(KeyA2) } } } } }));
-        await WaitFor(() => Live.Current.Version > version);
+        await ReloadedWhen(() => Live.Current.Version > version);
 
         Assert.Equal(StatusCode.OK, await TrackCode(s, KeyA2)); // the keys applied…
         var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Scoring.TrackAsync(Batch(View(s, "/a", T0))));
@@ -77,7 +76,7 @@ public sealed class KeyReloadTests : IAsyncLifetime
         var read = ReadUntilEnd(call);
         var version = Live.Current.Version;
         WriteKeys(("globex", KeyB));
-        await WaitFor(() => Live.Current.Version > version);
+        await ReloadedWhen(() => Live.Current.Version > version);
 
         var ended = await read.WaitAsync(ReloadWait);
         Assert.Equal(StatusCode.Unauthenticated, ended.StatusCode);
@@ -91,12 +90,12 @@ public sealed class KeyReloadTests : IAsyncLifetime
     {
         var s = TestStore.SessionId(nameof(A_broken_file_or_a_bad_hash_is_refused_and_the_keys_in_force_stay));
         File.WriteAllText(_file, "{ \"Auth\": { \"Tenants\": { \"acme\": ");
-        await WaitFor(() => Live.LastReloadError?.Contains("not valid JSON") == true);
+        await ReloadedWhen(() => Live.LastReloadError?.Contains("not valid JSON") == true);
         await _server.Scoring.TrackAsync(Batch(View(s, "/a", T0)), Bearer(KeyA));
 
         // A key pasted where its hash belongs: refused by the start-up validation's rules.
         File.WriteAllText(_file, JsonSerializer.Serialize(new { Auth = new { Tenants = new { acme = new { KeyHashes = new[] { KeyA2 } } } } }));
-        await WaitFor(() => Live.LastReloadError?.Contains("not a 64-digit hex SHA-256") == true);
+        await ReloadedWhen(() => Live.LastReloadError?.Contains("not a 64-digit hex SHA-256") == true);
         Assert.DoesNotContain(KeyA2, Live.LastReloadError);
         await _server.Scoring.TrackAsync(Batch(View(s, "/b", T0 + 1000)), Bearer(KeyA));
         Assert.Equal(StatusCode.Unauthenticated, await TrackCode(s, KeyA2));
@@ -139,13 +138,5 @@ public sealed class KeyReloadTests : IAsyncLifetime
         }
     }
 
-    private static async Task WaitFor(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < ReloadWait, "the keys file was not reloaded in time");
-            await Task.Delay(100);
-        }
-    }
+    private static Task ReloadedWhen(Func<bool> condition) => Poll.UntilAsync(condition, ReloadWait, "the keys file's reload");
 }

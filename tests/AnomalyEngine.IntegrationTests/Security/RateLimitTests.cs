@@ -71,7 +71,7 @@ public sealed class RateLimitTests : IAsyncLifetime
             ("Limits:Deployment", "rl-" + Guid.NewGuid().ToString("N")[..12]));
         await using var a = await EngineServer.StartAsync(settings);
         var b = await EngineServer.StartAsync(settings);
-        await WaitUntil(() => Census(a).Replicas == 2 && Census(b).Replicas == 2);
+        await Poll.UntilAsync(() => Census(a).Replicas == 2 && Census(b).Replicas == 2, TimeSpan.FromSeconds(20), "the replicas counting each other");
 
         // Each replica admits half of the budget of 6, so the deployment admits 6, not 12.
         Assert.Equal(3, await AdmittedOneByOne(a));
@@ -79,7 +79,7 @@ public sealed class RateLimitTests : IAsyncLifetime
 
         // A replica that stops leaves the census at once; the other counts itself alone.
         await b.DisposeAsync();
-        await WaitUntil(() => Census(a).Replicas == 1);
+        await Poll.UntilAsync(() => Census(a).Replicas == 1, TimeSpan.FromSeconds(20), "the stopped replica leaving the census");
     }
 
     private static ReplicaCensus Census(EngineServer server) => server.Services.GetRequiredService<ReplicaCensus>();
@@ -99,15 +99,5 @@ public sealed class RateLimitTests : IAsyncLifetime
             }
         }
         return 10;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "the replicas did not count each other in time");
-            await Task.Delay(50);
-        }
     }
 }
