@@ -94,6 +94,36 @@ public sealed class BundleSessionScorer : ISessionScorer
         {
             reasons.Add(r);
         }
+        PutWordsBeforeTheModel(reasons, z);
         return reasons;
+    }
+
+    // The PCA's reason names the features furthest from normal. When a detector explains the
+    // furthest one in words ("18 failed login in 13.6 s" for fail_per_minute at z +1584), that
+    // reason leads and the model's follows it: the same evidence, once said plainly.
+    private static void PutWordsBeforeTheModel(List<Reason> reasons, double[] z)
+    {
+        var model = reasons.FindIndex(r => r.Code == ModelOutlierExplainer.Code);
+        if (model < 0)
+        {
+            return;
+        }
+        var furthest = 0;
+        for (var i = 1; i < FeatureSchema.ModelInputCount; i++)
+        {
+            if (Math.Abs(z[i]) > Math.Abs(z[furthest]))
+            {
+                furthest = i;
+            }
+        }
+        var owner = DetectorNames.OfFeature(FeatureSchema.Names[furthest]);
+        var words = reasons.FindIndex(r => r.Detector == owner);
+        if (owner is null || words < model)
+        {
+            return;
+        }
+        var reason = reasons[model];
+        reasons.RemoveAt(model);
+        reasons.Insert(words, reason); // right after the detector's first reason
     }
 }

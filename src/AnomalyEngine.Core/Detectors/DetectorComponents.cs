@@ -43,6 +43,16 @@ public static class DetectorNames
     public const string Context = "context";
     /// <summary>The multivariate ML.NET models over the whole feature vector.</summary>
     public const string Model = "model";
+
+    /// <summary>The detector whose reasons speak of a feature, from its name's prefix; null for none.</summary>
+    public static string? OfFeature(string feature) => feature switch
+    {
+        _ when feature.StartsWith("nav_", StringComparison.Ordinal) => Navigation,
+        _ when feature.StartsWith("dur_", StringComparison.Ordinal) => Durations,
+        _ when feature.StartsWith("fail_", StringComparison.Ordinal) => FailedActions,
+        _ when feature.StartsWith("ctx_", StringComparison.Ordinal) || feature.StartsWith("user_", StringComparison.Ordinal) => Context,
+        _ => null,
+    };
 }
 
 /// <summary>The detector components over the feature vector, in scoring order.</summary>

@@ -6,6 +6,9 @@ namespace AnomalyEngine.Core.Detectors;
 /// <summary>Explains the multivariate model: which standardized features sit furthest from normal sessions of this length.</summary>
 public static class ModelOutlierExplainer
 {
+    /// <summary>The reason code of the multivariate model.</summary>
+    public const string Code = "MODEL_OUTLIER";
+
     /// <summary>Appends a MODEL_OUTLIER reason when a model component is surprising enough.</summary>
     public static void Explain(ExplainContext ctx, List<Reason> reasons)
     {
@@ -41,7 +44,7 @@ public static class ModelOutlierExplainer
                     evidence[FeatureSchema.Names[i]] = ExplainContext.Fmt(ctx.Features[i], "0.###");
                 }
             }
-            ctx.Add(reasons, "MODEL_OUTLIER", DetectorNames.Model,
+            ctx.Add(reasons, Code, DetectorNames.Model,
                 $"feature combination unlike normal sessions of this length; furthest: {string.Join(", ", parts)}", surprise, evidence);
         }
         if (supervised >= ExplainContext.MinSurprise)

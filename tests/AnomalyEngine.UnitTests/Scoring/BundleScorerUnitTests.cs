@@ -35,6 +35,10 @@ public sealed class BundleScorerUnitTests(TrainedModelFixture fixture) : IClassF
         Assert.True(v.Anomalous);
         Assert.True(v.Severity >= Severity.Medium, $"severity {v.Severity}");
         Assert.Contains(v.Reasons, r => r.Code == "FAILED_ACTION_BURST" && r.Detector == "failed_actions" && r.Message.Contains("failed login"));
+        // The failures are also what sits furthest from normal in the model's view; the words lead.
+        Assert.Equal("failed_actions", v.Reasons[0].Detector);
+        var model = v.Reasons.ToList().FindIndex(r => r.Code == "MODEL_OUTLIER");
+        Assert.True(model != 0, string.Join(", ", v.Reasons.Select(r => r.Code)));
     }
 
     [Fact]
