@@ -1,6 +1,7 @@
 using AnomalyEngine.Core.Events;
 using AnomalyEngine.Core.Verdicts;
 using AnomalyEngine.Server.Grpc;
+using AnomalyEngine.Server.Hosting;
 using AnomalyEngine.State.Alerts;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace AnomalyEngine.Server.Alerts;
 /// repeat). Called by the scoring engine before the Track call returns, so an alert a caller was told
 /// about (Verdict.alert_cursor) is already in Redis.
 /// </summary>
-public sealed class AlertProducer(AlertLog log, AlertHub hub, IOptions<AlertOptions> options, TimeProvider time)
+public sealed class AlertProducer(AlertLog log, AlertHub hub, IOptions<AlertOptions> options, TimeProvider time, EngineMetrics metrics)
 {
     // Null with re-alerting on: then the script's decision depends on time, not only on severity.
     private readonly SuppressionMemory? _suppressed = options.Value.ReAlertInterval > TimeSpan.Zero
@@ -46,6 +47,7 @@ public sealed class AlertProducer(AlertLog log, AlertHub hub, IOptions<AlertOpti
         {
             return null;
         }
+        metrics.AlertRaised(tenant);
         // The record as the log now holds it: this process's subscribers take it without reading it back.
         hub.HandOver(tenant, new AlertRecord(partition, seq, now, body));
         log.PublishWake(tenant, partition, seq);

@@ -2,6 +2,7 @@ using AnomalyEngine.Core.Events;
 using AnomalyEngine.Core.Sessions;
 using AnomalyEngine.Core.Verdicts;
 using AnomalyEngine.Server.Alerts;
+using AnomalyEngine.Server.Hosting;
 using AnomalyEngine.State.Sessions;
 
 namespace AnomalyEngine.Server.Engine;
@@ -11,7 +12,7 @@ namespace AnomalyEngine.Server.Engine;
 /// Redis, check a signed-in session once against its user's history, score each new state, return
 /// one verdict per session. gRPC-free so the services stay thin.
 /// </summary>
-public sealed class SessionScoringEngine(RedisSessionStore store, UserHistoryStore users, ISessionScorerSource scorers, AlertProducer alerts)
+public sealed class SessionScoringEngine(RedisSessionStore store, UserHistoryStore users, ISessionScorerSource scorers, AlertProducer alerts, EngineMetrics metrics)
 {
     /// <summary>
     /// One session touched by a batch: its verdict, the event that produced it, and the cursor of the
@@ -78,6 +79,7 @@ public sealed class SessionScoringEngine(RedisSessionStore store, UserHistorySto
             state.UserCheck = check;
         }
         var verdict = scorer.Score(state, final: false);
+        metrics.Scored(tenant, sessionEvents.Count, verdict);
         // Raised before returning, so an alert the caller is told about is already durable in Redis.
         var alertCursor = verdict.Anomalous ? await alerts.RaiseAsync(tenant, verdict, sessionEvents[^1]) : null;
         return new SessionOutcome(verdict, sessionEvents[^1], result.Snapshot, alertCursor);

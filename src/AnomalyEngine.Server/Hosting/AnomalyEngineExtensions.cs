@@ -9,6 +9,8 @@ using AnomalyEngine.State.Alerts;
 using AnomalyEngine.State.Labels;
 using AnomalyEngine.State.Sessions;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace AnomalyEngine.Server.Hosting;
 
@@ -25,6 +27,18 @@ public static class AnomalyEngineExtensions
         services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<EngineMetrics>();
+        // Metrics leave the process over OTLP when a collector is named, with the OpenTelemetry
+        // variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_METRIC_EXPORT_INTERVAL…).
+        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService("anomaly-engine"))
+                .WithMetrics(m => m
+                    .AddMeter(EngineMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
+                    .AddOtlpExporter());
+        }
         services.AddSingleton<StoreConnection>();
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
         services.AddSingleton<RedisSessionStore>();

@@ -15,6 +15,7 @@ public sealed class CallAuthenticator(
     IOptions<AuthOptions> options,
     ApiKeyAuthenticator authenticator,
     LiveTenants tenants,
+    EngineMetrics metrics,
     ILogger<CallAuthenticator> logger)
 {
     /// <summary>The one rpc that needs <see cref="TenantAuthOptions.CanReloadModels"/>.</summary>
@@ -57,6 +58,7 @@ public sealed class CallAuthenticator(
         if (key.IsEmpty)
         {
             Log.AuthMissing(logger, context.Method);
+            metrics.Rejected("unauthenticated");
             throw new RpcException(new Status(StatusCode.Unauthenticated, "missing API key: send metadata 'authorization: Bearer <key>'"));
         }
         var tenant = authenticator.Authenticate(key, out var table, out keyHash);
@@ -64,11 +66,13 @@ public sealed class CallAuthenticator(
         {
             // Neither the key nor its hash is logged.
             Log.AuthRejected(logger, context.Method);
+            metrics.Rejected("unauthenticated");
             throw new RpcException(new Status(StatusCode.Unauthenticated, "invalid API key"));
         }
         if (context.Method == ReloadModelMethod && !table.Tenants[tenant].CanReloadModels)
         {
             Log.AuthForbidden(logger, context.Method, tenant);
+            metrics.Rejected("permission_denied");
             throw new RpcException(new Status(StatusCode.PermissionDenied, "this key may not reload models (Auth:Tenants:{id}:CanReloadModels)"));
         }
         context.GetHttpContext().Items[TenantContext.ItemKey] = tenant;

@@ -15,7 +15,7 @@ namespace AnomalyEngine.Server.Security;
 /// so the tenant is the credential's. On TrackStream a refused batch ends the stream: batches answered
 /// before it stay applied.
 /// </summary>
-public sealed class RateLimitGate(TenantRateLimiter limiter, ILogger<RateLimitGate> logger)
+public sealed class RateLimitGate(TenantRateLimiter limiter, EngineMetrics metrics, ILogger<RateLimitGate> logger)
 {
     /// <summary>A stream whose every message is charged as it is read.</summary>
     public IAsyncStreamReader<TRequest> Charging<TRequest>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context) =>
@@ -36,6 +36,7 @@ public sealed class RateLimitGate(TenantRateLimiter limiter, ILogger<RateLimitGa
             return;
         }
         Log.RateLimited(logger, tenant, context.Method, events);
+        metrics.RateLimited(tenant, events);
         var status = new Google.Rpc.Status
         {
             Code = (int)Code.ResourceExhausted,
