@@ -150,7 +150,7 @@ public sealed class LiveTenants : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {
-            return $"Auth:KeysFile {path}: {(ex is JsonException ? "not valid JSON" : "cannot be read")} ({ex.GetType().Name}); the keys in force stay";
+            return $"Auth:KeysFile {path}: {(ex is JsonException ? "not valid JSON" : "cannot be read")} ({ex.GetType().Name})";
         }
     }
 

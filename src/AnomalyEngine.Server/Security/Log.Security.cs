@@ -18,7 +18,7 @@ internal static partial class Log
     [LoggerMessage(104, LogLevel.Information, "Authentication on: {Tenants} tenant(s) configured.")]
     public static partial void AuthEnabled(ILogger logger, int tenants);
 
-    [LoggerMessage(106, LogLevel.Information, "Auth reloaded: {Tenants} tenant(s), {Keys} key(s); {Revoked} revoked key(s) with open streams, which end now.")]
+    [LoggerMessage(106, LogLevel.Information, "Auth reloaded: {Tenants} tenant(s), {Keys} key(s); {Revoked} removed key(s) had opened streams here, and any still open end now.")]
     public static partial void AuthReloaded(ILogger logger, int tenants, int keys, int revoked);
 
     [LoggerMessage(107, LogLevel.Error, "Auth reload refused, the keys in force stay: {Reason}")]
