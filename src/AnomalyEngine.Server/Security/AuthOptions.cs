@@ -41,7 +41,10 @@ public sealed class TenantAuthOptions
     /// <summary>Lowercase or uppercase hex SHA-256 of each accepted key (several allow rotation).</summary>
     public List<string> KeyHashes { get; set; } = [];
 
-    /// <summary>Events per second this tenant may send to one replica; 0 uses <c>Limits:DefaultEventsPerSecond</c>.</summary>
+    /// <summary>
+    /// Events per second this tenant may send to one replica, or to the deployment with
+    /// <c>Limits:Scope=Cluster</c>; 0 uses <c>Limits:DefaultEventsPerSecond</c>.
+    /// </summary>
     public double EventsPerSecond { get; set; }
 
     /// <summary>Largest burst in events; 0 means one second of <see cref="EventsPerSecond"/> (at least one full batch).</summary>
