@@ -60,6 +60,9 @@ public sealed class ModelHost : IDisposable
     /// <summary>Raised after a successful swap, with the new manifest.</summary>
     public event Action<ModelManifest>? Reloaded;
 
+    /// <summary>Raised when a bundle is refused (the old model stays), with the reason.</summary>
+    public event Action<string>? ReloadRefused;
+
     /// <summary>
     /// Loads the bundle at <paramref name="path"/> (default: the current folder) and swaps it in.
     /// Throws <see cref="ModelLoadException"/> naming the file when it is broken or its feature
@@ -78,12 +81,14 @@ public sealed class ModelHost : IDisposable
             catch (ModelLoadException ex)
             {
                 Log.ReloadRefused(_logger, _current.Manifest.Version, ex.Message);
+                ReloadRefused?.Invoke(ex.Message);
                 throw;
             }
             if (next.Manifest.FeatureSchemaHash != _current.Manifest.FeatureSchemaHash)
             {
                 var message = $"{Path.Combine(target, ModelBundle.ManifestFile)}: feature schema hash {next.Manifest.FeatureSchemaHash} differs from the live model's {_current.Manifest.FeatureSchemaHash}";
                 Log.ReloadRefused(_logger, _current.Manifest.Version, message);
+                ReloadRefused?.Invoke(message);
                 throw new ModelLoadException(message);
             }
             _current = next;

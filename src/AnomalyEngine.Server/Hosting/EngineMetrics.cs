@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using AnomalyEngine.Core.Verdicts;
+using AnomalyEngine.Scoring;
 
 namespace AnomalyEngine.Server.Hosting;
 
@@ -21,8 +22,8 @@ public sealed class EngineMetrics : IDisposable
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _rejected;
 
-    /// <summary>Creates the instruments on a meter from <paramref name="meters"/>.</summary>
-    public EngineMetrics(IMeterFactory meters)
+    /// <summary>Creates the instruments on a meter from <paramref name="meters"/>, and follows the model's reloads.</summary>
+    public EngineMetrics(IMeterFactory meters, ModelHost models)
     {
         _meter = meters.Create(MeterName);
         _events = _meter.CreateCounter<long>("anomalyengine.events", "{event}", "Events applied to live sessions and scored");
@@ -30,6 +31,11 @@ public sealed class EngineMetrics : IDisposable
         _alerts = _meter.CreateCounter<long>("anomalyengine.alerts", "{alert}", "Alerts appended to the durable feed (after deduplication)");
         _rateLimited = _meter.CreateCounter<long>("anomalyengine.rate_limited.events", "{event}", "Events refused with RESOURCE_EXHAUSTED");
         _rejected = _meter.CreateCounter<long>("anomalyengine.auth.rejected", "{call}", "Calls refused for a missing or unknown key, or a missing right");
+        _meter.CreateObservableGauge("anomalyengine.model.info", () => new Measurement<long>(1, new KeyValuePair<string, object?>("version", models.Manifest.Version)),
+            "{model}", "1, tagged with the version of the model bundle in force");
+        var reloads = _meter.CreateCounter<long>("anomalyengine.model.reloads", "{reload}", "Model bundle reloads, applied or refused (the old model then stays)");
+        models.Reloaded += _ => reloads.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
+        models.ReloadRefused += _ => reloads.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
     }
 
     /// <summary>A session's events were applied and scored.</summary>

@@ -43,6 +43,24 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task The_engine_meter_tells_the_model_in_force_and_counts_its_reloads()
+    {
+        await using var server = await EngineServer.StartAsync(AuthSettings());
+        using var recorded = new Recorder(server);
+        var version = (await server.Models.GetModelInfoAsync(new GetModelInfoRequest(), Bearer(KeyOps))).Version;
+
+        await server.Models.ReloadModelAsync(new ReloadModelRequest(), Bearer(KeyOps));
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+            await server.Models.ReloadModelAsync(new ReloadModelRequest { Path = "no-such-bundle" }, Bearer(KeyOps)));
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+
+        Assert.Equal(1, recorded.Sum("anomalyengine.model.reloads", ("outcome", "applied")));
+        Assert.Equal(1, recorded.Sum("anomalyengine.model.reloads", ("outcome", "refused")));
+        recorded.Observe();
+        Assert.Equal(1, recorded.Sum("anomalyengine.model.info", ("version", version)));
+    }
+
+    [Fact]
     public async Task With_an_OTLP_endpoint_the_metrics_reach_the_collector()
     {
         using var collector = new OtlpReceiver();
@@ -137,6 +155,9 @@ public sealed class MetricsTests
             _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => _measurements.Add((instrument.Name, value, tags.ToArray())));
             _listener.Start();
         }
+
+        /// <summary>Takes one reading of the observable instruments (gauges), as an exporter does per export.</summary>
+        public void Observe() => _listener.RecordObservableInstruments();
 
         public long Sum(string instrument, (string Key, string Value) tag) =>
             _measurements.Where(m => m.Instrument == instrument && m.Tags.Any(t => t.Key == tag.Key && Equals(t.Value, tag.Value))).Sum(m => m.Value);
