@@ -4,9 +4,8 @@ using System.Text;
 namespace AnomalyEngine.Server.Security;
 
 /// <summary>
-/// Maps a presented API key to its tenant. The key is hashed with SHA-256 and compared with every
-/// configured hash in constant time, always all of them, so neither the match position nor a
-/// common prefix shows in the timing.
+/// Maps a presented API key to its tenant: the key is hashed with SHA-256 and looked up in the
+/// table in force (<see cref="TenantTable.Owner"/>, constant time over every configured hash).
 /// </summary>
 public sealed class ApiKeyAuthenticator(LiveTenants tenants)
 {
@@ -30,17 +29,7 @@ public sealed class ApiKeyAuthenticator(LiveTenants tenants)
         }
         var bytes = Encoding.UTF8.GetBytes(key.ToArray());
         SHA256.HashData(bytes, hash);
-        string? tenant = null;
-        foreach (var (candidate, owner) in table.Keys)
-        {
-            // No early exit: every configured hash is compared on every call.
-            if (CryptographicOperations.FixedTimeEquals(candidate, hash))
-            {
-                tenant = owner;
-                keyHash = candidate;
-            }
-        }
-        return tenant;
+        return table.Owner(hash, out keyHash);
     }
 
     /// <summary>

@@ -49,18 +49,28 @@ public sealed class TenantTable
         return new TenantTable(tenants, [.. keys], version);
     }
 
-    /// <summary>True when <paramref name="hash"/> is an accepted key.</summary>
-    public bool HasKey(byte[] hash)
+    /// <summary>
+    /// The tenant whose key has this hash, or null; <paramref name="matched"/> is the table's copy of
+    /// the hash. Compared in constant time with every key, always all of them, so neither the match
+    /// position nor a common prefix shows in the timing.
+    /// </summary>
+    public string? Owner(ReadOnlySpan<byte> hash, out byte[]? matched)
     {
-        foreach (var (candidate, _) in Keys)
+        string? tenant = null;
+        matched = null;
+        foreach (var (candidate, owner) in Keys)
         {
             if (CryptographicOperations.FixedTimeEquals(candidate, hash))
             {
-                return true;
+                tenant = owner;
+                matched = candidate;
             }
         }
-        return false;
+        return tenant;
     }
+
+    /// <summary>True when <paramref name="hash"/> is an accepted key.</summary>
+    public bool HasKey(ReadOnlySpan<byte> hash) => Owner(hash, out _) is not null;
 
     /// <summary>True when <paramref name="options"/> would build this table again.</summary>
     public bool SameAs(AuthOptions options)
