@@ -44,7 +44,7 @@ public sealed class KeyReloadTests : IAsyncLifetime
     {
         var s = TestStore.SessionId(nameof(A_key_added_to_the_file_works_and_a_removed_one_is_refused_without_a_restart));
         await _server.Scoring.TrackAsync(Batch(View(s, "/a", T0)), Bearer(KeyA));
-        Assert.Equal(StatusCode.Unauthenticated, await TrackCode(s, KeyA2));
+        Assert.Equal(StatusCode.Unauthenticated, await RpcCalls.InvokeAsync(_server, "Track", Bearer(KeyA2), s));
 
         var version = Live.Current.Version;
         WriteKeys(("acme", KeyA2));
@@ -52,7 +52,7 @@ public sealed class KeyReloadTests : IAsyncLifetime
 
         var info = await _server.Scoring.GetSessionAsync(new GetSessionRequest { SessionId = s }, Bearer(KeyA2));
         Assert.Equal(1, info.Events); // The same tenant: its sessions are still there.
-        Assert.Equal(StatusCode.Unauthenticated, await TrackCode(s, KeyA));
+        Assert.Equal(StatusCode.Unauthenticated, await RpcCalls.InvokeAsync(_server, "Track", Bearer(KeyA), s));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class KeyReloadTests : IAsyncLifetime
         File.WriteAllText(_file, JsonSerializer.Serialize(new { Auth = new { Enabled = false, Tenants = new { acme = new { KeyHashes = new[] { ApiKeyHash.Compute(KeyA2) } } } } }));
         await ReloadedWhen(() => Live.Current.Version > version);
 
-        Assert.Equal(StatusCode.OK, await TrackCode(s, KeyA2)); // the keys applied…
+        Assert.Equal(StatusCode.OK, await RpcCalls.InvokeAsync(_server, "Track", Bearer(KeyA2), s)); // the keys applied…
         var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Scoring.TrackAsync(Batch(View(s, "/a", T0))));
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode); // …authentication did not switch off
     }
@@ -98,7 +98,7 @@ public sealed class KeyReloadTests : IAsyncLifetime
         await ReloadedWhen(() => Live.LastReloadError?.Contains("not a 64-digit hex SHA-256") == true);
         Assert.DoesNotContain(KeyA2, Live.LastReloadError);
         await _server.Scoring.TrackAsync(Batch(View(s, "/b", T0 + 1000)), Bearer(KeyA));
-        Assert.Equal(StatusCode.Unauthenticated, await TrackCode(s, KeyA2));
+        Assert.Equal(StatusCode.Unauthenticated, await RpcCalls.InvokeAsync(_server, "Track", Bearer(KeyA2), s));
     }
 
     private void WriteKeys(params (string Tenant, string Key)[] keys)
@@ -108,19 +108,6 @@ public sealed class KeyReloadTests : IAsyncLifetime
         var tmp = _file + ".tmp";
         File.WriteAllText(tmp, JsonSerializer.Serialize(new { Auth = new { Tenants = tenants } }));
         File.Move(tmp, _file, overwrite: true);
-    }
-
-    private async Task<StatusCode> TrackCode(string session, string key)
-    {
-        try
-        {
-            await _server.Scoring.TrackAsync(Batch(View(session, "/x", T0 + 5000)), Bearer(key));
-            return StatusCode.OK;
-        }
-        catch (RpcException ex)
-        {
-            return ex.StatusCode;
-        }
     }
 
     private static async Task<RpcException> ReadUntilEnd(AsyncServerStreamingCall<Alert> call)
