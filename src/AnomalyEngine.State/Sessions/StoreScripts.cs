@@ -46,7 +46,7 @@ internal sealed partial class StoreScript
     /// <summary>
     /// Loads a script shipped as an embedded resource. Each line <c>--[[name.lua]]</c> in it becomes
     /// that script's text, resolved the same way: apply_then_check.lua wraps whole scripts in
-    /// functions so, and scripts share helpers such as packed_user_field.lua.
+    /// functions this way, and scripts share helpers such as packed_user_field.lua.
     /// </summary>
     public static StoreScript Load(string name) => new(Resolve(name));
 
