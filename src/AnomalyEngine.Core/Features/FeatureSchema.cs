@@ -32,34 +32,40 @@ public static class FeatureSchema
     public const int NavBreadth = 8;
     /// <summary>ln(1 + events − distinct names): how often pages/actions are revisited.</summary>
     public const int NavRevisits = 9;
-    /// <summary>Count excess: √Σ over names of the squared robust z of ln(1+count) above the training p99.</summary>
-    public const int NavCountExcess = 10;
     /// <summary>Count deficit: √Σ over names nearly every training session has, of the squared z below their p1; used for final verdicts.</summary>
-    public const int NavCountDeficit = 11;
+    public const int NavCountDeficit = 10;
     /// <summary>ln(1 + events): session length.</summary>
-    public const int DurLogEvents = 12;
+    public const int DurLogEvents = 11;
     /// <summary>ln(1 + elapsed seconds).</summary>
-    public const int DurLogElapsed = 13;
+    public const int DurLogElapsed = 12;
     /// <summary>RMS robust z of ln(1+gap) against each transition's baseline (exact from moments).</summary>
-    public const int DurGapDev = 14;
+    public const int DurGapDev = 13;
     /// <summary>RMS robust z of ln(1+duration_ms) against each name's baseline.</summary>
-    public const int DurDurationDev = 15;
+    public const int DurDurationDev = 14;
     /// <summary>Signed robust z of the session's mean ln(1+gap) against all gaps: negative = too fast.</summary>
-    public const int DurSpeedZ = 16;
+    public const int DurSpeedZ = 15;
     /// <summary>Coefficient of variation of gaps (0 with fewer than 2 gaps).</summary>
-    public const int DurGapCv = 17;
+    public const int DurGapCv = 16;
     /// <summary>How much more even the gaps are than typical sessions: max(0, ln(cv_typical + 0.01) − ln(cv + 0.01)), 3+ gaps.</summary>
-    public const int DurRegularity = 18;
+    public const int DurRegularity = 17;
     /// <summary>ln(1 + max binomial excess z of failures of one name over its baseline failure rate).</summary>
-    public const int FailExcessZ = 19;
+    public const int FailExcessZ = 18;
     /// <summary>Failed / attempted actions.</summary>
-    public const int FailRatio = 20;
+    public const int FailRatio = 19;
     /// <summary>Longest run of consecutive failed actions.</summary>
-    public const int FailMaxStreak = 21;
+    public const int FailMaxStreak = 20;
     /// <summary>Failures per minute of session time (time floored at 10 s).</summary>
-    public const int FailPerMinute = 22;
+    public const int FailPerMinute = 21;
     /// <summary>ln(1 + failed actions).</summary>
-    public const int FailCount = 23;
+    public const int FailCount = 22;
+
+    /// <summary>
+    /// Count excess: √Σ over names of the squared robust z of ln(1+count) above the training p99.
+    /// The first feature past <see cref="ModelInputCount"/>: it is 0 in nearly every training prefix,
+    /// so its spread is the standardizer's floor and one repeat too many standardized to z ≈ 40,
+    /// which the PCA's three components then scored again on top of the feature's own component.
+    /// </summary>
+    public const int NavCountExcess = 23;
 
     /// <summary>
     /// Too-fast evidence, summed not averaged: √Σ over transitions with a gap baseline of
@@ -151,9 +157,10 @@ public static class FeatureSchema
     /// Features [0, ModelInputCount) are the input of the multivariate models (PCA, LightGbm; their
     /// standardized values); later features feed only their detector components and are standardized
     /// to 0. Adding the summed features to the PCA input widened the normal tail of the PCA
-    /// components on HDFS (FPR 0.00037 → 0.0022 at seed 7), so they stay out of it.
+    /// components on HDFS (FPR 0.00037 → 0.0022 at seed 7), so they stay out of it, and so does the
+    /// count excess (<see cref="NavCountExcess"/>).
     /// </summary>
-    public const int ModelInputCount = 24;
+    public const int ModelInputCount = 23;
 
     /// <summary>Number of features.</summary>
     public const int Count = 39;
@@ -161,11 +168,11 @@ public static class FeatureSchema
     private static readonly string[] NameTable =
     [
         "nav_surprise_mean", "nav_surprise_max", "nav_unseen_transition_share", "nav_unseen_transitions",
-        "nav_unseen_names", "nav_rare_name", "nav_entry_surprise", "nav_exit_surprise", "nav_breadth", "nav_revisits", "nav_count_excess",
+        "nav_unseen_names", "nav_rare_name", "nav_entry_surprise", "nav_exit_surprise", "nav_breadth", "nav_revisits",
         "nav_count_deficit",
         "dur_log_events", "dur_log_elapsed", "dur_gap_dev", "dur_duration_dev", "dur_speed_z", "dur_gap_cv",
         "dur_regularity",
-        "fail_excess_z", "fail_ratio", "fail_max_streak", "fail_per_minute", "fail_count",
+        "fail_excess_z", "fail_ratio", "fail_max_streak", "fail_per_minute", "fail_count", "nav_count_excess",
         "dur_gap_fast", "dur_duration_short", "nav_rare_name_sum", "nav_lift_sum", "nav_pair_lift",
         "nav_name_set_novelty", "nav_final_name_set_novelty",
         "ctx_ip_change_rarity", "ctx_device_changes", "ctx_country_changes",
