@@ -156,6 +156,37 @@ public sealed class BundleScorerUnitTests(TrainedModelFixture fixture) : IClassF
         Assert.True(raw < surprises.Max() + ScoringModel.SumWeight * (others + pca.Sum()));
     }
 
+    [Fact]
+    public void A_name_repeated_beyond_training_is_scored_by_its_own_component_and_not_again_by_the_PCA()
+    {
+        // The count excess is 0 in nearly every training prefix, so standardized against the
+        // spread's floor one repeat too many lands far out; the PCA must not score it a second time.
+        var model = fixture.Bundle.Scorer.Model;
+        var state = SessionReplayer.Replay(SyntheticSessions.Humans(1, seed: 9));
+        var group = model.GroupOf(state, final: false);
+        var f = new double[Core.Features.FeatureSchema.Count];
+        model.Extractor.Extract(state, f, final: false);
+        var repeated = (double[])f.Clone();
+        repeated[Core.Features.FeatureSchema.NavCountExcess] = f[Core.Features.FeatureSchema.NavCountExcess] + 3;
+
+        var before = Components(model, f, group);
+        var after = Components(model, repeated, group);
+
+        Assert.True(after[IndexOf(model, "nav_count_excess")] > before[IndexOf(model, "nav_count_excess")]);
+        foreach (var view in new[] { ScoringModel.PcaScore, ScoringModel.PcaResidual, ScoringModel.Magnitude })
+        {
+            Assert.Equal(before[IndexOf(model, view.Name)], after[IndexOf(model, view.Name)]);
+        }
+    }
+
+    private static double[] Components(ScoringModel model, double[] features, int group)
+    {
+        var z = new double[Core.Features.FeatureSchema.Count];
+        var values = new double[model.ComponentCount];
+        model.ComponentsFromFeatures(features, group, z, values);
+        return values;
+    }
+
     private static int IndexOf(ScoringModel model, string name) =>
         Enumerable.Range(0, model.ComponentCount).Single(c => model.Components[c].Name == name);
 
