@@ -183,13 +183,14 @@ public static class FeatureSchema
     /// <summary>Feature names in vector order.</summary>
     public static IReadOnlyList<string> Names => NameTable;
 
-    /// <summary>SHA-256 (hex, first 16 chars) over the revision and the names in order.</summary>
+    /// <summary>SHA-256 (hex, first 16 chars) over the revision, the model input's length and the names in order.</summary>
     public static string Hash { get; } = ComputeHash(NameTable);
 
     /// <summary>The schema hash of a given list of names (used to check a bundle's manifest).</summary>
     public static string ComputeHash(IReadOnlyList<string> names)
     {
-        var sb = new StringBuilder().Append("rev").Append(Revision);
+        // The input length is in it because moving the boundary changes what the PCA was fitted on.
+        var sb = new StringBuilder().Append("rev").Append(Revision).Append("|inputs").Append(ModelInputCount);
         foreach (var n in names)
         {
             sb.Append('|').Append(n);
