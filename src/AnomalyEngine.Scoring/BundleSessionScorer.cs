@@ -108,15 +108,9 @@ public sealed class BundleSessionScorer : ISessionScorer
         {
             return;
         }
-        var furthest = 0;
-        for (var i = 1; i < FeatureSchema.ModelInputCount; i++)
-        {
-            if (Math.Abs(z[i]) > Math.Abs(z[furthest]))
-            {
-                furthest = i;
-            }
-        }
-        var owner = DetectorNames.OfFeature(FeatureSchema.Names[furthest]);
+        Span<int> furthest = stackalloc int[1];
+        ModelOutlierExplainer.Furthest(z, furthest);
+        var owner = DetectorNames.OfFeature(FeatureSchema.Names[furthest[0]]);
         var words = reasons.FindIndex(r => r.Detector == owner);
         if (owner is null || words < model)
         {

@@ -18,22 +18,8 @@ public static class ModelOutlierExplainer
         {
             // The three features furthest from the group mean.
             var z = ctx.Standardized;
-            var top = new int[3] { -1, -1, -1 };
-            for (var i = 0; i < FeatureSchema.Count; i++)
-            {
-                for (var k = 0; k < top.Length; k++)
-                {
-                    if (top[k] < 0 || Math.Abs(z[i]) > Math.Abs(z[top[k]]))
-                    {
-                        for (var m = top.Length - 1; m > k; m--)
-                        {
-                            top[m] = top[m - 1];
-                        }
-                        top[k] = i;
-                        break;
-                    }
-                }
-            }
+            var top = new int[3];
+            Furthest(z, top);
             var parts = new List<string>();
             var evidence = new Dictionary<string, string>();
             foreach (var i in top)
@@ -51,6 +37,31 @@ public static class ModelOutlierExplainer
         {
             ctx.Add(reasons, "MODEL_SUPERVISED", DetectorNames.Model,
                 "resembles sessions labelled anomalous in training", supervised, []);
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="top"/> with the indexes of the standardized features furthest from the
+    /// group mean, furthest first (the lower index on ties; −1 where there are fewer features).
+    /// </summary>
+    public static void Furthest(ReadOnlySpan<double> z, Span<int> top)
+    {
+        top.Fill(-1);
+        var n = Math.Min(z.Length, FeatureSchema.Count);
+        for (var i = 0; i < n; i++)
+        {
+            for (var k = 0; k < top.Length; k++)
+            {
+                if (top[k] < 0 || Math.Abs(z[i]) > Math.Abs(z[top[k]]))
+                {
+                    for (var m = top.Length - 1; m > k; m--)
+                    {
+                        top[m] = top[m - 1];
+                    }
+                    top[k] = i;
+                    break;
+                }
+            }
         }
     }
 }
