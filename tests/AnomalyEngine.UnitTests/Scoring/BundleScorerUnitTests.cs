@@ -1,3 +1,4 @@
+using AnomalyEngine.Core.Detectors;
 using AnomalyEngine.Core.Events;
 using AnomalyEngine.Core.Sessions;
 using AnomalyEngine.Core.Verdicts;
@@ -147,11 +148,10 @@ public sealed class BundleScorerUnitTests(TrainedModelFixture fixture) : IClassF
         model.ComputeComponents(state, final: true, f, z, values);
         var raw = model.RawScore(model.FinalGroup, values, surprises);
 
-        var views = new[] { ScoringModel.PcaScore, ScoringModel.PcaResidual, ScoringModel.Magnitude };
-        var pca = views.Select(v => surprises[IndexOf(model, v.Name)]).ToArray();
+        var pca = PcaViews.Select(v => surprises[IndexOf(model, v.Name)]).ToArray();
         Assert.All(pca, s => Assert.True(s > 0, $"PCA views {string.Join(", ", pca)}"));
         var others = Enumerable.Range(0, model.ComponentCount)
-            .Where(c => !views.Contains(model.Components[c])).Sum(c => surprises[c]);
+            .Where(c => !PcaViews.Contains(model.Components[c])).Sum(c => surprises[c]);
         Assert.Equal(surprises.Max() + ScoringModel.SumWeight * (others + pca.Max()), raw, 9);
         Assert.True(raw < surprises.Max() + ScoringModel.SumWeight * (others + pca.Sum()));
     }
@@ -173,7 +173,7 @@ public sealed class BundleScorerUnitTests(TrainedModelFixture fixture) : IClassF
         var after = Components(model, repeated, group);
 
         Assert.True(after[IndexOf(model, "nav_count_excess")] > before[IndexOf(model, "nav_count_excess")]);
-        foreach (var view in new[] { ScoringModel.PcaScore, ScoringModel.PcaResidual, ScoringModel.Magnitude })
+        foreach (var view in PcaViews)
         {
             Assert.Equal(before[IndexOf(model, view.Name)], after[IndexOf(model, view.Name)]);
         }
@@ -186,6 +186,9 @@ public sealed class BundleScorerUnitTests(TrainedModelFixture fixture) : IClassF
         model.ComponentsFromFeatures(features, group, z, values);
         return values;
     }
+
+    // The PCA's relative error, residual and magnitude: three views of one standardized vector.
+    private static readonly DetectorComponent[] PcaViews = [ScoringModel.PcaScore, ScoringModel.PcaResidual, ScoringModel.Magnitude];
 
     private static int IndexOf(ScoringModel model, string name) =>
         Enumerable.Range(0, model.ComponentCount).Single(c => model.Components[c].Name == name);
