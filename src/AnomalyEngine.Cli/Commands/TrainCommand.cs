@@ -18,8 +18,8 @@ internal static class TrainCommand
         var targetFpr = new Option<double>("--target-fpr") { Description = "session-level false-positive rate the alert threshold is chosen for", DefaultValueFactory = _ => 0.005 };
         var seed = new Option<int>("--seed") { Description = "seed of every random choice", DefaultValueFactory = _ => 7 };
         var trainFraction = new Option<double>("--train-fraction") { Description = "share of eligible sessions (seeded by id) used for training; evaluate --exclude-training skips them", DefaultValueFactory = _ => 1.0 };
-        var calibrationFraction = new Option<double>("--calibration-fraction") { Description = "share of normal training sessions held out to calibrate the score and threshold", DefaultValueFactory = _ => 0.5 };
-        var crossFolds = new Option<int>("--cross-calibration-folds") { Description = "0: calibrate on a held-out share (--calibration-fraction); N ≥ 2: calibrate each of N folds with a model fitted on the others, ship a model fitted on all (normal-only)", DefaultValueFactory = _ => 0 };
+        var calibrationFraction = new Option<double>("--calibration-fraction") { Description = "with --cross-calibration-folds 0: share of normal training sessions held out to calibrate the score and threshold", DefaultValueFactory = _ => 0.5 };
+        var crossFolds = new Option<int>("--cross-calibration-folds") { Description = "N ≥ 2: calibrate each of N folds of the normal sessions with a model fitted on the others, ship a model fitted on all; 0: calibrate on a held-out share (--calibration-fraction). Not with a supervised model, which always calibrates on a held-out share", DefaultValueFactory = _ => 2 };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "skip and count malformed lines instead of failing" };
         var output = new Option<DirectoryInfo>("--out") { Description = "bundle folder to write", Required = true };
 
@@ -39,6 +39,11 @@ internal static class TrainCommand
             if (parse.GetValue(trainFraction) is <= 0 or > 1 || parse.GetValue(calibrationFraction) is <= 0 or >= 1)
             {
                 CliInput.Error("--train-fraction must lie in (0,1] and --calibration-fraction in (0,1)");
+                return ExitCodes.BadInput;
+            }
+            if (parse.GetValue(crossFolds) is < 0 or 1)
+            {
+                CliInput.Error("--cross-calibration-folds must be 0 (a held-out share) or at least 2");
                 return ExitCodes.BadInput;
             }
             var list = CliInput.ReadEvents(parse.GetValue(events)!.ToString(), parse.GetValue(skipInvalid));
@@ -63,8 +68,7 @@ internal static class TrainCommand
                 NormalOnly = parse.GetValue(normalOnly),
                 TrainFraction = parse.GetValue(trainFraction),
                 CalibrationFraction = parse.GetValue(calibrationFraction),
-                CrossCalibrate = parse.GetValue(crossFolds) >= 2,
-                CrossCalibrationFolds = Math.Max(2, parse.GetValue(crossFolds)),
+                CrossCalibrationFolds = parse.GetValue(crossFolds),
             };
             var outDir = parse.GetValue(output)!.FullName;
             Scoring.ModelManifest? manifest = null;
@@ -117,6 +121,7 @@ internal static class TrainCommand
             table.AddRow("bundle", Markup.Escape(outDir));
             table.AddRow("version", m.Version);
             table.AddRow("sessions (fit / calibration)", $"{m.Training.FitSessions:N0} / {m.Training.CalibrationSessions:N0}");
+            table.AddRow("calibration", m.CalibrationFolds > 0 ? $"cross, {m.CalibrationFolds} folds" : "held-out share");
             table.AddRow("events (fit)", $"{m.Training.FitEvents:N0}");
             table.AddRow("prefix rows", $"{m.Training.PrefixRows:N0}");
             table.AddRow("supervised model", m.HasSupervisedModel ? $"yes ({m.Training.AnomalousTrainingSessions:N0} anomalous sessions)" : "no");

@@ -46,6 +46,8 @@ public sealed class SplitV1
     public bool NormalOnly { get; set; }
     public bool Labelled { get; set; }
     public double CalibrationFraction { get; set; }
+    /// <summary>Cross-calibration folds; 0: calibrated on the held-out CalibrationFraction (and in bundles written before the field).</summary>
+    public int CalibrationFolds { get; set; }
 }
 
 /// <summary>Training data summary and metrics.</summary>

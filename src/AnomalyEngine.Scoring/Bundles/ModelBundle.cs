@@ -78,6 +78,7 @@ public static class ModelBundle
             {
                 Seed = o.Seed, TrainFraction = o.TrainFraction, NormalOnly = o.NormalOnly,
                 Labelled = result.Labelled, CalibrationFraction = o.CalibrationFraction,
+                CalibrationFolds = s.CalibrationFolds,
             },
             Training = new TrainingMetricsV1
             {

@@ -37,6 +37,8 @@ public sealed class ModelManifest
     public double TrainFraction => Dto.Split.TrainFraction;
     /// <summary>Whether only label-0 sessions trained the model.</summary>
     public bool NormalOnly => Dto.Split.NormalOnly;
+    /// <summary>Cross-calibration folds; 0: calibrated on a held-out share of the normal sessions.</summary>
+    public int CalibrationFolds => Dto.Split.CalibrationFolds;
     /// <summary>Whether labels were given at training.</summary>
     public bool Labelled => Dto.Split.Labelled;
     /// <summary>Whether the bundle has a supervised model.</summary>

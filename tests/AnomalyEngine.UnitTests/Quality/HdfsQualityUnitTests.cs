@@ -15,10 +15,11 @@ namespace AnomalyEngine.UnitTests.Quality;
 /// </summary>
 public sealed class HdfsQualityUnitTests(ITestOutputHelper output)
 {
-    // Documented in docs/quality.md (seed 7): TPR 0.9995, FPR 0.00110, F1 at π 0.9818, ROC-AUC 0.9997.
-    private const double MinRecall = 0.99;
+    // Documented in docs/quality.md (seed 7): TPR 0.9999, FPR 0.00074, F1 at π 0.9879, ROC-AUC 0.9998.
+    // Four false positives (FPR 0.0015) would still leave F1 at π ≥ 0.975; a fifth fails.
+    private const double MinRecall = 0.995;
     private const double MaxFpr = 0.0015;
-    private const double MinF1AtPrior = 0.97;
+    private const double MinF1AtPrior = 0.975;
     private const double MinRocAuc = 0.999;
     private const double Prior = 0.0293;
 
@@ -33,7 +34,6 @@ public sealed class HdfsQualityUnitTests(ITestOutputHelper output)
             Seed = 7,
             NormalOnly = true,
             TrainFraction = 0.5,
-            CalibrationFraction = 0.5,
             TargetFpr = 0.001,
         };
         var result = new ModelTrainer(options).Train(events, labels);

@@ -36,10 +36,12 @@ public sealed class BundleScorerUnitTests(TrainedModelFixture fixture) : IClassF
         Assert.True(v.Anomalous);
         Assert.True(v.Severity >= Severity.Medium, $"severity {v.Severity}");
         Assert.Contains(v.Reasons, r => r.Code == "FAILED_ACTION_BURST" && r.Detector == "failed_actions" && r.Message.Contains("failed login"));
-        // The failures are also what sits furthest from normal in the model's view; the words lead.
-        Assert.Equal("failed_actions", v.Reasons[0].Detector);
+        // The failures are also what sits furthest from normal in the model's view, so the words
+        // come before the model's reason (which entry or failure leads overall is the detectors' call).
+        var reasons = string.Join(", ", v.Reasons.Select(r => $"{r.Code} ({r.Detector}) {r.Contribution:0.00}"));
+        var words = v.Reasons.ToList().FindIndex(r => r.Detector == "failed_actions");
         var model = v.Reasons.ToList().FindIndex(r => r.Code == "MODEL_OUTLIER");
-        Assert.True(model != 0, string.Join(", ", v.Reasons.Select(r => r.Code)));
+        Assert.True(words < model && model != 0, reasons);
     }
 
     [Fact]
@@ -207,15 +209,27 @@ public sealed class BundleScorerUnitTests(TrainedModelFixture fixture) : IClassF
     }
 
     [Fact]
-    public void Cross_calibration_fits_and_calibrates_on_every_normal_session()
+    public void By_default_every_normal_session_is_both_fitted_and_calibrated_on()
     {
         var events = SyntheticSessions.Humans(400, seed: 31);
-        var result = new ModelTrainer(new ModelTrainerOptions { Seed = 5, MinGroupRows = 200, CrossCalibrate = true }).Train(events, null);
+        var result = new ModelTrainer(new ModelTrainerOptions { Seed = 5, MinGroupRows = 200 }).Train(events, null);
+        Assert.Equal(2, result.Summary.CalibrationFolds);
         Assert.Equal(400, result.Summary.FitSessions);
         Assert.Equal(400, result.Summary.CalibrationSessions);
         Assert.Equal(400, result.Calibration.SortedMaxima.Length);
         var scorer = new AnomalyEngine.Scoring.BundleSessionScorer("x", result.Model, result.Calibration, new AnomalyEngine.Scoring.Calibration.AlertThresholder(result.AlertThreshold));
         Assert.True(scorer.Score(SessionReplayer.Replay(SyntheticSessions.CredentialStuffing("c")), final: true).Anomalous);
+    }
+
+    [Fact]
+    public void Without_cross_calibration_the_calibration_sessions_are_held_out_from_the_fit()
+    {
+        var events = SyntheticSessions.Humans(400, seed: 31);
+        var result = new ModelTrainer(new ModelTrainerOptions { Seed = 5, MinGroupRows = 200, CrossCalibrationFolds = 0 }).Train(events, null);
+        Assert.Equal(0, result.Summary.CalibrationFolds);
+        Assert.Equal(400, result.Summary.FitSessions + result.Summary.CalibrationSessions);
+        Assert.InRange(result.Summary.CalibrationSessions, 150, 250);
+        Assert.Equal(result.Summary.CalibrationSessions, result.Calibration.SortedMaxima.Length);
     }
 
     [Fact]
