@@ -247,9 +247,10 @@ else
   EVENTS_FILE="$WORK/train/events.jsonl"
   mkdir -p "$WORK/train"
   if $CLI --help 2>/dev/null | grep -qE '^\s+simulate\s'; then
-    $CLI simulate --sessions 40000 --seed 1 --out "$WORK/sim" >"$WORK/sim.log" 2>&1 || { tail "$WORK/sim.log"; exit 1; }
+    # ~7.2 events per simulated session: 150,000 sessions give ~1.07 M events.
+    $CLI simulate --sessions 150000 --seed 1 --out "$WORK/sim" >"$WORK/sim.log" 2>&1 || { tail "$WORK/sim.log"; exit 1; }
     head -n 1000000 "$WORK/sim/events.jsonl" >"$EVENTS_FILE"
-    TRAIN_NOTE="events from \`anomaly-engine simulate --sessions 40000 --seed 1\`, first 1,000,000 lines"
+    TRAIN_NOTE="events from \`anomaly-engine simulate --sessions 150000 --seed 1\`, first 1,000,000 lines"
   else
     # No simulator in this branch: 20,000 sessions x 50 events of the load tool's site walk, in awk.
     awk -v t0="$TS" 'BEGIN { srand(1); split("/ /search /products /products/item /cart /checkout /help", v, " ");
@@ -260,6 +261,8 @@ else
           else printf "{\"session_id\":\"t%d\",\"ts\":%d,\"kind\":\"view\",\"name\":\"%s\",\"duration_ms\":%d}\n", s, ts, v[1 + int(rand() * 7)], 200 + int(rand() * 20000) } } }' >"$EVENTS_FILE"
     TRAIN_NOTE="events: 20,000 synthetic sessions x 50 (awk site walk; the simulator is not in this branch)"
   fi
+  lines=$(wc -l <"$EVENTS_FILE")
+  [ "$lines" -ge 1000000 ] || { echo "training file has $lines events, not 1,000,000" >&2; exit 1; }
   start=$(date +%s.%N)
   $CLI train --events "$EVENTS_FILE" --out "$WORK/train/bundle" >"$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log"; exit 1; }
   TRAIN_S=$(calc "$(date +%s.%N) - $start")
