@@ -99,8 +99,8 @@ public sealed class BundleSessionScorer : ISessionScorer
     }
 
     // The PCA's reason names the features furthest from normal. When a detector explains the
-    // furthest one in words ("18 failed login in 13.6 s" for fail_per_minute at z +1584), that
-    // reason leads and the model's follows it: the same evidence, once said plainly.
+    // furthest one in words ("18 failed login in 13.6 s" for fail_per_minute at z +1584) but ranks
+    // below the model, the model's reason moves to right after it: the same evidence, said plainly first.
     private static void PutWordsBeforeTheModel(List<Reason> reasons, double[] z)
     {
         var model = reasons.FindIndex(r => r.Code == ModelOutlierExplainer.Code);
